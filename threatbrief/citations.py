@@ -1,0 +1,98 @@
+"""Verify every citation of an assessment against the registry and the source texts."""
+
+from __future__ import annotations
+
+import re
+import textwrap
+
+from .diagnostics import Diagnostic
+from .model import Assessment, Citation, Located, Registry
+from .quotes import MIN_QUOTE_CHARS, closest, find, line_col, normalize
+from .sources import SourceLibrary, did_you_mean
+from .yamlfile import YamlDoc
+
+MARKER = re.compile(r"\[@([A-Za-z0-9][A-Za-z0-9_.-]*)\]")
+
+
+def check_assessment(
+    assessment: Assessment, doc: YamlDoc, registry: Registry | None, library: SourceLibrary
+) -> tuple[list[Diagnostic], dict[int, Located]]:
+    """All citation problems of one assessment, and where each good quote stands in its source."""
+    problems = _check_ids(assessment, doc)
+    problems += _check_markers(assessment, doc)
+    locations: dict[int, Located] = {}
+    for citation in assessment.citations:
+        located, citation_problems = _check_citation(citation, assessment.path, registry, library)
+        problems += citation_problems
+        if located:
+            locations[citation.number] = located
+    return problems, locations
+
+
+def _at(path: str, mark: tuple[int, int], code: str, message: str, hint: str = "") -> Diagnostic:
+    return Diagnostic(path, mark[0], mark[1], code, message, hint)
+
+
+def _check_citation(
+    citation: Citation, path: str, registry: Registry | None, library: SourceLibrary
+) -> tuple[Located | None, list[Diagnostic]]:
+    source, code, message = library.get(citation.source)
+    if source is None:
+        hint = did_you_mean(citation.source, library.available()) if code == "S002" else ""
+        return None, [_at(path, citation.source_mark, code, message, hint)]
+    problems = []
+    if registry is not None and citation.source not in registry.sources:
+        problems.append(_at(path, citation.source_mark, "S003", f"sources/{citation.source} is not in the source registry",
+                            f"add an entry for it to {registry.path}"))
+    if len(normalize(citation.quote).text.strip()) < MIN_QUOTE_CHARS:
+        problems.append(_at(path, citation.quote_mark, "C002",
+                            f"quote {citation.quote!r} is too short to verify (under {MIN_QUOTE_CHARS} characters)",
+                            "quote the whole clause that supports the claim"))
+    spans = find(citation.quote, source.normalized)
+    if spans is None:
+        miss = closest(citation.quote, source.normalized, source.text)
+        line, col = line_col(source.text, miss.start)
+        hint = [f"closest passage ({miss.similarity:g} % similar) at sources/{source.path}:{line}:{col}:",
+                *textwrap.wrap(f'"{miss.passage}"', 96, initial_indent="  ", subsequent_indent="   ")]
+        hint += miss.differences
+        problems.append(_at(path, citation.quote_mark, "C001", f"quote not found in sources/{source.path}", "\n".join(hint)))
+        return None, problems
+    line, col = line_col(source.text, spans[0][0])
+    end_line, _ = line_col(source.text, spans[-1][1])
+    return Located(spans, line, col, end_line), problems
+
+
+def _check_ids(assessment: Assessment, doc: YamlDoc) -> list[Diagnostic]:
+    problems = []
+    seen: dict[str, Citation] = {}
+    for citation in assessment.citations:
+        if citation.id is None:
+            continue
+        if citation.id in seen:
+            first = seen[citation.id].quote_mark[0]
+            problems.append(doc.diagnostic(citation.yaml_path + ("id",), "C004",
+                                           f"citation id {citation.id!r} is already used (line {first})",
+                                           "give each citation its own id"))
+        else:
+            seen[citation.id] = citation
+    incident_ids: dict[str, int] = {}
+    for i, incident in enumerate(assessment.incidents):
+        if incident.id in incident_ids:
+            problems.append(doc.diagnostic(("incidents", i, "id"), "A001",
+                                           f"incident id {incident.id!r} is already used by incident {incident_ids[incident.id] + 1}",
+                                           "one incident is one record: merge the two, citing every source"))
+        incident_ids.setdefault(incident.id, i)
+    return problems
+
+
+def _check_markers(assessment: Assessment, doc: YamlDoc) -> list[Diagnostic]:
+    known = {c.id for c in assessment.citations if c.id}
+    problems = []
+    texts = [(("summary",), assessment.summary)] + [(s.yaml_path + ("body",), s.body) for s in assessment.sections]
+    for path, text in texts:
+        for match in MARKER.finditer(text):
+            if match.group(1) not in known:
+                line, col = doc.offset_mark(path, match.start())
+                hint = did_you_mean(match.group(1), sorted(known)) or "define it with 'id:' on a citation"
+                problems.append(Diagnostic(doc.path, line, col, "C003", f"[@{match.group(1)}] names no citation", hint))
+    return problems

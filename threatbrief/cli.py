@@ -1,0 +1,117 @@
+"""Command line: parse arguments, call the pipeline, print diagnostics, choose the exit code.
+
+Exit codes: 0 success, 1 problems found (or the build failed), 2 usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+from pathlib import Path
+
+from . import __version__
+from .diagnostics import RULES, format_github, format_json, format_text, summary_line
+from .pipeline import BuildError, CheckResult, build, check
+from .project import Project
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="build.py",
+        description="Check sourced threat assessments and build their HTML and PDF briefings.",
+    )
+    parser.add_argument("--version", action="version", version=f"threatbrief {__version__}")
+    parser.add_argument("-C", "--project", default=".", metavar="DIR", help="project directory (default: .)")
+    sub = parser.add_subparsers(dest="command")
+
+    p_build = sub.add_parser("build", help="check, then write reports/<name>.html, .pdf and index.html (default)")
+    p_build.add_argument("targets", nargs="*", metavar="[html|pdf] NAME",
+                         help="'html' or 'pdf' to build one format; assessment names to build only those")
+    p_check = sub.add_parser("check", help="validate assessments, registry and every citation; write nothing")
+    p_check.add_argument("names", nargs="*", metavar="NAME", help="assessment names (default: all)")
+    p_check.add_argument("--format", choices=["text", "json", "github"], default="text",
+                         help="text (default), json, or github (GitHub Actions annotations)")
+    sub.add_parser("clean", help="remove built reports (keeps reports/README.md)")
+    sub.add_parser("rules", help="list the rule codes")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    project = Project.at(args.project)
+    command = args.command or "build"
+    if command == "check":
+        return _check(project, args.names, args.format)
+    if command == "clean":
+        return _clean(project)
+    if command == "rules":
+        for rule in RULES.values():
+            print(f"{rule.code}  {rule.severity.value:<7}  {rule.name:<24} {rule.description}")
+        return 0
+    targets = getattr(args, "targets", [])
+    formats = tuple(t for t in targets if t in ("html", "pdf")) or ("html", "pdf")
+    names = [t for t in targets if t not in ("html", "pdf")]
+    return _build(project, names, formats)
+
+
+def _print_diagnostics(result: CheckResult, fmt: str = "text") -> None:
+    diagnostics = result.diagnostics
+    if fmt == "json":
+        print(format_json(diagnostics))
+        return
+    if fmt == "github":
+        if diagnostics:
+            print(format_github(diagnostics))
+        print(summary_line(diagnostics, f"checked {result.files} files"), file=sys.stderr)
+        return
+    if diagnostics:
+        print(format_text(diagnostics, color=sys.stdout.isatty()))
+    citations = sum(len(c.assessment.citations) for c in result.assessments)
+    print(summary_line(diagnostics, f"checked {result.files} files, {citations} citations verified"))
+
+
+def _check(project: Project, names: list[str], fmt: str) -> int:
+    result = check(project, names or None)
+    _print_diagnostics(result, fmt)
+    return 0 if result.ok else 1
+
+
+def _build(project: Project, names: list[str], formats: tuple[str, ...]) -> int:
+    try:
+        result = build(project, names or None, formats)
+    except BuildError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    if not result.check.ok:
+        _print_diagnostics(result.check)
+        print("build stopped: fix the errors above; no report was written", file=sys.stderr)
+        return 1
+    if result.check.diagnostics:
+        print(format_text(result.check.diagnostics, color=sys.stdout.isatty()))
+    for warning in result.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    for path in result.written:
+        print(f"wrote {project.display(path)}")
+    print(f"built {len(result.check.assessments)} briefing(s) in {result.seconds:.1f} s")
+    return 0
+
+
+def _clean(project: Project) -> int:
+    reports = project.reports_dir
+    removed = 0
+    if reports.is_dir():
+        for path in reports.iterdir():
+            if path.name == "README.md":
+                continue
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path)
+            else:
+                path.unlink()
+            removed += 1
+    print(f"removed {removed} file(s) from {project.display(reports)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

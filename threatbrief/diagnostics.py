@@ -1,0 +1,127 @@
+"""One Diagnostic type for every problem the tool reports, and its output formats.
+
+Every check in threatbrief produces `Diagnostic` values instead of raising, so that one run
+reports every problem (like a compiler) and the CLI decides the exit code.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from enum import Enum
+from typing import Iterable
+
+
+class Severity(str, Enum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    name: str
+    severity: Severity
+    description: str
+
+
+_RULES = [
+    # Files and YAML
+    Rule("Y001", "yaml-syntax", Severity.ERROR, "The file is not valid YAML."),
+    Rule("Y002", "yaml-duplicate-key", Severity.ERROR, "A mapping repeats a key (YAML would keep only the last)."),
+    Rule("Y003", "yaml-alias", Severity.ERROR, "Anchors, aliases and custom tags are refused (they enable 'billion laughs' files)."),
+    Rule("Y004", "file-unreadable", Severity.ERROR, "A file cannot be read: missing, too large, not UTF-8, or not a regular file."),
+    Rule("Y010", "schema", Severity.ERROR, "A value does not match the documented format (JSON Schema)."),
+    # Source registry and source files
+    Rule("S001", "source-path-outside", Severity.ERROR, "A source path is absolute, contains '..', or resolves outside sources/."),
+    Rule("S002", "source-not-found", Severity.ERROR, "A cited or registered source file does not exist."),
+    Rule("S003", "source-not-registered", Severity.ERROR, "A cited source file is missing from sources/sources.yaml."),
+    Rule("S004", "source-hash-mismatch", Severity.ERROR, "A source's content no longer matches the sha256 recorded in the registry."),
+    Rule("S005", "registry-duplicate", Severity.ERROR, "The registry lists the same source path twice."),
+    # Citations
+    Rule("C001", "quote-not-found", Severity.ERROR, "A quoted passage is not in the cited source."),
+    Rule("C002", "quote-too-short", Severity.WARNING, "A quote under 12 characters is too short to verify."),
+    Rule("C003", "citation-ref-unknown", Severity.ERROR, "A Markdown [@id] marker names no citation of the assessment."),
+    Rule("C004", "citation-id-duplicate", Severity.ERROR, "Two citations of one assessment share an id."),
+    # Assessment content
+    Rule("A001", "incident-id-duplicate", Severity.ERROR, "Two incidents of one assessment share an id."),
+]
+
+RULES: dict[str, Rule] = {rule.code: rule for rule in _RULES}
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """A problem at a place: `path:line:col: severity[CODE] message`, plus an optional hint."""
+
+    path: str
+    line: int
+    col: int
+    code: str
+    message: str
+    hint: str = ""
+
+    @property
+    def severity(self) -> Severity:
+        return RULES[self.code].severity
+
+    @property
+    def rule(self) -> Rule:
+        return RULES[self.code]
+
+    def sort_key(self) -> tuple[str, int, int, str]:
+        return (self.path, self.line, self.col, self.code)
+
+
+def has_errors(diagnostics: Iterable[Diagnostic]) -> bool:
+    return any(d.severity is Severity.ERROR for d in diagnostics)
+
+
+def format_text(diagnostics: list[Diagnostic], color: bool = False) -> str:
+    """Compiler-style lines, sorted by place, with hints indented underneath."""
+    colors = {Severity.ERROR: "\033[1;31m", Severity.WARNING: "\033[1;33m"}
+    lines = []
+    for d in sorted(diagnostics, key=Diagnostic.sort_key):
+        severity = d.severity.value
+        if color:
+            severity = f"{colors[d.severity]}{severity}\033[0m"
+        lines.append(f"{d.path}:{d.line}:{d.col}: {severity}[{d.code}] {d.message}")
+        lines.extend(f"    {hint_line}" for hint_line in d.hint.splitlines())
+    return "\n".join(lines)
+
+
+def summary_line(diagnostics: list[Diagnostic], checked: str) -> str:
+    errors = sum(d.severity is Severity.ERROR for d in diagnostics)
+    warnings = len(diagnostics) - errors
+    return f"{checked}: {errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
+
+
+def format_json(diagnostics: list[Diagnostic]) -> str:
+    items = []
+    for d in sorted(diagnostics, key=Diagnostic.sort_key):
+        item = asdict(d)
+        item["severity"] = d.severity.value
+        item["rule"] = d.rule.name
+        items.append(item)
+    return json.dumps(items, indent=2, ensure_ascii=False)
+
+
+def _github_escape(text: str, is_property: bool = False) -> str:
+    # https://github.com/actions/toolkit/blob/main/packages/core/src/command.ts
+    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    if is_property:
+        text = text.replace(":", "%3A").replace(",", "%2C")
+    return text
+
+
+def format_github(diagnostics: list[Diagnostic]) -> str:
+    """GitHub Actions workflow commands: each becomes an annotation on the YAML line."""
+    lines = []
+    for d in sorted(diagnostics, key=Diagnostic.sort_key):
+        title = _github_escape(f"{d.code} {d.rule.name}", is_property=True)
+        body = d.message + (f"\n{d.hint}" if d.hint else "")
+        lines.append(
+            f"::{d.severity.value} file={_github_escape(d.path, True)},line={d.line},col={d.col},"
+            f"title={title}::{_github_escape(body)}"
+        )
+    return "\n".join(lines)

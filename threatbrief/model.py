@@ -1,0 +1,188 @@
+"""Plain data passed between the stages: load -> check -> chart -> render -> write."""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Iterator, Literal
+
+Precision = Literal["day", "month", "year", "range", "unknown"]
+Mark = tuple[int, int]  # 1-based line, column in the YAML file
+
+
+@dataclass(frozen=True)
+class FuzzyDate:
+    """A date known only to some precision, as event datasets (ACLED, GTD) record it."""
+
+    text: str
+    precision: Precision
+    earliest: date | None
+    latest: date | None
+
+    @classmethod
+    def parse(cls, text: str) -> "FuzzyDate":
+        """Parse a schema-valid date string; raises ValueError for impossible days (2023-02-30)."""
+        if text == "unknown":
+            return cls(text, "unknown", None, None)
+        if "/" in text:
+            start, end = text.split("/")
+            first, last = cls.parse(start), cls.parse(end)
+            assert first.earliest and last.latest
+            if last.latest < first.earliest:
+                raise ValueError(f"the range {text!r} ends before it starts")
+            return cls(text, "range", first.earliest, last.latest)
+        parts = [int(p) for p in text.split("-")]
+        if len(parts) == 3:
+            day = date(*parts)
+            return cls(text, "day", day, day)
+        if len(parts) == 2:
+            year, month = parts
+            return cls(text, "month", date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1]))
+        return cls(text, "year", date(parts[0], 1, 1), date(parts[0], 12, 31))
+
+    @property
+    def year(self) -> int | None:
+        """The year, when the date is known at least that well."""
+        if self.earliest and self.latest and self.earliest.year == self.latest.year:
+            return self.earliest.year
+        return None
+
+    @property
+    def label(self) -> str:
+        if self.precision == "unknown":
+            return "date unknown"
+        if self.precision == "day":
+            assert self.earliest
+            return self.earliest.strftime("%-d %b %Y")
+        if self.precision == "month":
+            assert self.earliest
+            return self.earliest.strftime("%b %Y")
+        if self.precision == "year":
+            return self.text
+        assert self.earliest and self.latest
+        return f"between {FuzzyDate.parse(self.text.split('/')[0]).label} and {FuzzyDate.parse(self.text.split('/')[1]).label}"
+
+    def sort_key(self) -> tuple[int, date]:
+        return (1, date.max) if self.earliest is None else (0, self.earliest)
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A quoted passage of a source. `number` is its endnote number within the assessment."""
+
+    number: int
+    source: str
+    quote: str
+    id: str | None
+    credibility: int | None
+    note: str | None
+    yaml_path: tuple[str | int, ...]
+    quote_mark: Mark
+    source_mark: Mark
+
+
+@dataclass(frozen=True)
+class KeyJudgment:
+    text: str
+    likelihood: str
+    confidence: str
+    citations: list[Citation]
+
+
+@dataclass(frozen=True)
+class Section:
+    title: str
+    body: str
+    citations: list[Citation]
+    yaml_path: tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class Incident:
+    id: str
+    title: str
+    kind: str
+    date: FuzzyDate
+    date_note: str | None
+    country: str
+    province: str | None
+    district: str | None
+    place: str | None
+    attack_type: str | None
+    target_type: str | None
+    target_nationality: str | None
+    perpetrator: str | None
+    claimed: bool | str
+    killed: int | None
+    wounded: int | None
+    summary: str | None
+    citations: list[Citation]
+
+    @property
+    def location(self) -> str:
+        return ", ".join(p for p in (self.place, self.district, self.province, self.country) if p)
+
+
+@dataclass(frozen=True)
+class Assessment:
+    name: str  # file stem: reports/<name>.html
+    path: str  # as shown in diagnostics, relative to the project
+    title: str
+    short_title: str
+    date: str
+    tlp: str
+    authors: list[str]
+    scope: str
+    key_judgments: list[KeyJudgment]
+    summary: str
+    sections: list[Section]
+    incidents: list[Incident]
+    citations: list[Citation] = field(default_factory=list)  # all, in endnote order
+
+    def cited_sources(self) -> list[str]:
+        return sorted({c.source for c in self.citations})
+
+
+@dataclass(frozen=True)
+class Source:
+    path: str  # relative to sources/
+    title: str
+    publisher: str | None
+    author: str | None
+    published: str
+    language: str
+    kind: str | None
+    url: str | None
+    reliability: str
+    rationale: str
+    sha256: str
+    mark: Mark
+
+
+@dataclass(frozen=True)
+class Registry:
+    path: str
+    sources: dict[str, Source]
+
+
+@dataclass(frozen=True)
+class Located:
+    """Where a quote was found: character offsets into the original source text, per part."""
+
+    spans: list[tuple[int, int]]
+    line: int
+    col: int
+    end_line: int
+
+
+@dataclass
+class CheckedAssessment:
+    """An assessment whose citations all resolved, with the place of each quote in its source."""
+
+    assessment: Assessment
+    locations: dict[int, Located]  # by citation number
+
+    def iter_citations(self) -> Iterator[tuple[Citation, Located]]:
+        for citation in self.assessment.citations:
+            yield citation, self.locations[citation.number]

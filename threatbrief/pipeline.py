@@ -1,0 +1,129 @@
+"""The build, top to bottom: load -> check -> chart -> render -> write.
+
+`check()` collects every problem of every file before anything is decided; `build()` writes
+nothing unless `check()` found no error, and writes each output through a temporary file that is
+renamed into place, so a failed or interrupted build leaves the previous reports as they were.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .citations import check_assessment
+from .diagnostics import Diagnostic, has_errors
+from .loader import load_assessment, load_registry
+from .model import CheckedAssessment, Registry
+from .project import Project
+from .sources import SourceLibrary, check_registry
+
+
+@dataclass
+class CheckResult:
+    registry: Registry | None
+    assessments: list[CheckedAssessment]
+    diagnostics: list[Diagnostic]
+    library: SourceLibrary
+    files: int
+
+    @property
+    def ok(self) -> bool:
+        return not has_errors(self.diagnostics)
+
+
+@dataclass
+class BuildResult:
+    check: CheckResult
+    written: list[Path] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+class BuildError(Exception):
+    """An output could not be written (disk full, read-only reports/): reported, never a traceback."""
+
+
+def check(project: Project, names: list[str] | None = None) -> CheckResult:
+    library = SourceLibrary(project)
+    registry, diagnostics = load_registry(project)
+    if registry is not None:
+        diagnostics += check_registry(registry, library)
+    files = project.assessment_files(names)
+    checked = []
+    for file in files:
+        assessment, doc, problems = load_assessment(file, project)
+        diagnostics += problems
+        if assessment is None or doc is None:
+            continue
+        problems, locations = check_assessment(assessment, doc, registry, library)
+        diagnostics += problems
+        if len(locations) == len(assessment.citations):
+            checked.append(CheckedAssessment(assessment, locations))
+    if names:
+        missing = sorted(set(names) - {f.stem for f in files})
+        for name in missing:
+            diagnostics.append(Diagnostic(f"assessments/{name}.yaml", 1, 1, "Y004",
+                                          f"no assessment named {name!r} (assessments/{name}.yaml)"))
+    return CheckResult(registry, checked, diagnostics, library, len(files) + 1)
+
+
+def build(project: Project, names: list[str] | None = None, formats: tuple[str, ...] = ("html", "pdf")) -> BuildResult:
+    started = time.perf_counter()
+    result = BuildResult(check(project, names))
+    if not result.check.ok or result.check.registry is None:
+        return result
+    from .charts import build_charts
+    from .render import briefing_html, environment, index_html
+
+    env = environment(project)
+    registry = result.check.registry
+    outputs: list[tuple[Path, bytes]] = []
+    for checked in result.check.assessments:
+        assessment = checked.assessment
+        texts = {}
+        for path in assessment.cited_sources():
+            source, _, _ = result.check.library.get(path)
+            assert source is not None  # checked above
+            texts[path] = source.text
+        html = briefing_html(env, checked, registry, build_charts(assessment.incidents), texts)
+        if "html" in formats:
+            outputs.append((project.reports_dir / f"{assessment.name}.html", html.encode("utf-8")))
+        if "pdf" in formats:
+            from .pdf import render_pdf
+
+            pdf, refused = render_pdf(html, project.root, assessment.date)
+            result.warnings += [f"{assessment.path}: refused to load {url}" for url in refused]
+            outputs.append((project.reports_dir / f"{assessment.name}.pdf", pdf))
+    if "html" in formats and not names:
+        everything = result.check.assessments
+        outputs.append((project.reports_dir / "index.html", index_html(env, everything).encode("utf-8")))
+    for path, data in outputs:
+        write_atomic(path, data)
+        result.written.append(path)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write beside the target, then rename over it: readers see the old file or the new, never half."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise BuildError(f"cannot write to {path.parent}: {exc.strerror or exc}") from None
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise BuildError(f"cannot write {path}: {exc.strerror or exc}") from None
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

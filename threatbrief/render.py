@@ -1,0 +1,146 @@
+"""Assessment + charts -> one self-contained HTML page (Jinja2, Markdown sanitized with nh3).
+
+The same HTML serves the browser and WeasyPrint: print CSS (`@page`) lays out the PDF.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+import markdown
+import nh3
+from markupsafe import Markup, escape
+
+from . import __version__, tradecraft
+from .charts import Chart
+from .citations import MARKER
+from .model import CheckedAssessment, Citation, Located, Registry, Source
+from .project import Project
+
+BUILTIN_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+CONTEXT_CHARS = 280
+
+_ALLOWED_TAGS = {
+    "p", "br", "hr", "em", "strong", "b", "i", "u", "s", "sup", "sub", "code", "pre", "blockquote",
+    "ul", "ol", "li", "dl", "dt", "dd", "h3", "h4", "h5", "h6", "table", "thead", "tbody", "tr", "th",
+    "td", "a", "abbr", "span",
+}
+_ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}, "th": {"align"}, "td": {"align"}}
+_TOKEN = re.compile(r"⟦cite:(\d+)⟧")
+
+
+def environment(project: Project) -> jinja2.Environment:
+    """The one Jinja2 environment: a project's own templates/ first, then the built-in ones."""
+    env = jinja2.Environment(
+        loader=jinja2.ChoiceLoader([
+            jinja2.FileSystemLoader(str(project.templates_dir)),
+            jinja2.FileSystemLoader(str(BUILTIN_TEMPLATES)),
+        ]),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.globals.update(tradecraft=tradecraft, version=__version__)
+    return env
+
+
+def sanitize(html: str) -> str:
+    """Allow-list sanitizing: no scripts, handlers, iframes, forms, images or remote resources."""
+    return nh3.clean(html, tags=_ALLOWED_TAGS, attributes=_ALLOWED_ATTRIBUTES,
+                     url_schemes={"http", "https", "mailto"}, link_rel="noopener noreferrer")
+
+
+def markdown_html(text: str, numbers: dict[str, int], shift_headings: int = 2) -> Markup:
+    """Markdown with [@id] markers -> sanitized HTML with endnote links.
+
+    Markers become tokens that Markdown and the sanitizer leave alone, and only then our own
+    trusted link markup, so no author text reaches the page unsanitized.
+    """
+    tokenized = MARKER.sub(lambda m: f"⟦cite:{numbers[m.group(1)]}⟧" if m.group(1) in numbers else m.group(0), text)
+    html = markdown.markdown(tokenized, extensions=["tables", "sane_lists"], output_format="html")
+    for level in range(6 - shift_headings, 0, -1):
+        html = re.sub(rf"<(/?)h{level}\b", rf"<\1h{level + shift_headings}", html)
+    return Markup(_TOKEN.sub(lambda m: cite_link(int(m.group(1))), sanitize(html)))
+
+
+def cite_link(number: int) -> str:
+    return f'<sup class="cite"><a href="#cite-{number}" role="doc-noteref">[{number}]</a></sup>'
+
+
+def cite_links(citations: list[Citation]) -> Markup:
+    return Markup("".join(cite_link(c.number) for c in citations))
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A cited passage in its source context, split into plain and highlighted segments."""
+
+    citation: Citation
+    source: Source | None
+    located: Located
+    segments: list[tuple[str, bool]]
+    truncated_before: bool
+    truncated_after: bool
+
+
+def passage(citation: Citation, located: Located, text: str, source: Source | None) -> Passage:
+    start, end = located.spans[0][0], located.spans[-1][1]
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end)
+    line_end = len(text) if line_end < 0 else line_end
+    lo = max(line_start, start - CONTEXT_CHARS)
+    hi = min(line_end, end + CONTEXT_CHARS)
+    segments: list[tuple[str, bool]] = []
+    cursor = lo
+    for span_start, span_end in located.spans:
+        segments.append((text[cursor:span_start], False))
+        segments.append((text[span_start:span_end], True))
+        cursor = span_end
+    segments.append((text[cursor:hi], False))
+    return Passage(citation, source, located, [s for s in segments if s[0]], lo > line_start, hi < line_end)
+
+
+def chart_data_uri(chart: Chart) -> str:
+    """Charts go in as data: URIs, so ids and <style> of several SVGs cannot collide on one page."""
+    return "data:image/svg+xml;base64," + base64.b64encode(chart.svg.encode("utf-8")).decode("ascii")
+
+
+def briefing_html(
+    env: jinja2.Environment, checked: CheckedAssessment, registry: Registry, charts: list[Chart],
+    source_texts: dict[str, str],
+) -> str:
+    assessment = checked.assessment
+    numbers = {c.id: c.number for c in assessment.citations if c.id}
+    passages = [
+        passage(c, located, source_texts[c.source], registry.sources.get(c.source))
+        for c, located in checked.iter_citations()
+    ]
+    cited_for: dict[str, list[int]] = {}
+    for c in assessment.citations:
+        cited_for.setdefault(c.source, []).append(c.number)
+    sources = [(registry.sources[path], cited_for[path]) for path in assessment.cited_sources() if path in registry.sources]
+    attacks = sorted((i for i in assessment.incidents if i.kind == "attack"), key=lambda i: i.date.sort_key())
+    others = sorted((i for i in assessment.incidents if i.kind != "attack"), key=lambda i: i.date.sort_key())
+    return env.get_template("briefing.html.j2").render(
+        a=assessment,
+        md=lambda text: markdown_html(text, numbers),
+        cite_links=cite_links,
+        sections_unreferenced=lambda s: [c for c in s.citations if not c.id or f"[@{c.id}]" not in s.body],
+        attacks=attacks,
+        other_incidents=others,
+        charts=charts,
+        chart_uri=chart_data_uri,
+        passages=passages,
+        sources=sources,
+        escape=escape,
+    )
+
+
+def index_html(env: jinja2.Environment, assessments: list[CheckedAssessment]) -> str:
+    items = sorted((c.assessment for c in assessments), key=lambda a: (a.date, a.title), reverse=True)
+    return env.get_template("index.html.j2").render(assessments=items)

@@ -1,0 +1,97 @@
+"""JSON Schema validation of YAML documents, reported at the line of the offending value.
+
+The schemas in `threatbrief/schemas/` are the single description of the file formats: `check`
+uses them, and editors can use them for completion (README, "Editor support").
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from .diagnostics import Diagnostic
+from .yamlfile import JsonPath, YamlDoc
+
+SCHEMA_DIR = Path(__file__).parent / "schemas"
+
+
+@lru_cache(maxsize=None)
+def _validator(name: str) -> Any:
+    import jsonschema
+
+    schema = json.loads((SCHEMA_DIR / f"{name}.schema.json").read_text(encoding="utf-8"))
+    return jsonschema.Draft202012Validator(schema)
+
+
+def dotted(path: JsonPath) -> str:
+    """`key_judgments[0].likelihood` — how a path reads in a message."""
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or "the document"
+
+
+def validate(doc: YamlDoc, name: str) -> list[Diagnostic]:
+    """Every schema violation in `doc`, each at its own line; empty when the document conforms."""
+    validator = _validator(name)
+    problems: list[Diagnostic] = []
+    seen: set[tuple[JsonPath, str]] = set()
+    for error in sorted(validator.iter_errors(doc.data), key=lambda e: [str(p) for p in e.absolute_path]):
+        path: JsonPath = tuple(error.absolute_path)
+        message, hint, at_key = _explain(error, path)
+        if (path, message) in seen:
+            continue
+        seen.add((path, message))
+        line, col = doc.key_mark(path + (at_key,)) if at_key else doc.mark(path)
+        problems.append(Diagnostic(doc.path, line, col, "Y010", message, hint))
+    return problems
+
+
+def _explain(error: Any, path: JsonPath) -> tuple[str, str, str | None]:
+    """A message an analyst understands, a hint, and the key to point at (if any)."""
+    where = dotted(path)
+    validator, value, schema = error.validator, error.instance, error.schema
+    if validator == "additionalProperties":
+        allowed = sorted(schema.get("properties", {}))
+        extra = sorted(set(value) - set(allowed)) if isinstance(value, dict) else []
+        if extra:
+            key = extra[0]
+            close = difflib.get_close_matches(key, allowed, n=1)
+            hint = f"did you mean {close[0]!r}?" if close else f"allowed keys: {', '.join(allowed)}"
+            return f"{where}: unknown key {key!r}", hint, key
+    if validator == "required":
+        missing = error.message.split("'")[1] if "'" in error.message else "?"
+        return f"{where}: missing required key {missing!r}", "see docs/format.md for the format", None
+    if validator == "enum":
+        options = [str(o).lower() if isinstance(o, bool) else str(o) for o in error.validator_value]
+        close = difflib.get_close_matches(str(value), options, n=1)
+        hint = f"did you mean {close[0]!r}?" if close else f"allowed: {', '.join(options)}"
+        return f"{where}: {value!r} is not an allowed value", hint, None
+    if validator == "type":
+        wanted = error.validator_value
+        wanted = " or ".join(wanted) if isinstance(wanted, list) else wanted
+        return f"{where}: expected {wanted}, found {_type_name(value)}", _type_hint(wanted), None
+    if validator == "pattern":
+        return f"{where}: {value!r} is not in the expected form", schema.get("description", ""), None
+    if validator == "minItems":
+        return f"{where}: needs at least {error.validator_value} item(s)", "every claim needs a citation" if "citations" in where else "", None
+    if validator in ("minLength", "maxLength"):
+        return f"{where}: {error.message}", "", None
+    return f"{where}: {error.message}", "", None
+
+
+def _type_name(value: Any) -> str:
+    if value is None:
+        return "nothing (null)"
+    return {bool: "true/false", int: "a number", float: "a number", str: "text", list: "a list", dict: "a mapping"}.get(type(value), type(value).__name__)
+
+
+def _type_hint(wanted: str) -> str:
+    if "string" in wanted:
+        return "put the value in double quotes"
+    if wanted == "array":
+        return "write a list: one '- item' per line"
+    return ""

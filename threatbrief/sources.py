@@ -1,0 +1,111 @@
+"""Source documents: confined path resolution, reading, hashing and the registry's integrity."""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from .diagnostics import Diagnostic
+from .model import Registry
+from .project import Project
+from .quotes import Normalized, normalize
+from .yamlfile import decode, read_bytes
+
+MAX_SOURCE_BYTES = 16 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class SourceText:
+    path: str  # relative to sources/
+    text: str
+    sha256: str
+    normalized: Normalized
+
+
+class PathRefused(ValueError):
+    """A source path that is not a plain relative path inside sources/."""
+
+
+def confine(sources_dir: Path, relative: str) -> Path:
+    """Resolve `relative` inside `sources_dir`, refusing anything that could leave it."""
+    if not relative or relative != relative.strip():
+        raise PathRefused("is empty or has surrounding spaces")
+    if "\\" in relative or "\x00" in relative:
+        raise PathRefused("contains a backslash or NUL byte")
+    pure = PurePosixPath(relative)
+    if pure.is_absolute() or (len(relative) > 1 and relative[1] == ":"):
+        raise PathRefused("is absolute; write it relative to sources/")
+    if ".." in pure.parts:
+        raise PathRefused("contains '..'; write it relative to sources/")
+    base = sources_dir.resolve()
+    resolved = (base / pure).resolve()
+    if not resolved.is_relative_to(base):
+        raise PathRefused("resolves outside sources/ (through a symbolic link)")
+    return resolved
+
+
+class SourceLibrary:
+    """Reads each source once per run; every problem becomes a Diagnostic at the citing place."""
+
+    def __init__(self, project: Project) -> None:
+        self.project = project
+        self._texts: dict[str, SourceText | None] = {}
+        self._problems: dict[str, tuple[str, str]] = {}
+
+    def get(self, relative: str) -> tuple[SourceText | None, str, str]:
+        """(text, problem code, problem message); the code is '' when the source was read."""
+        if relative not in self._texts:
+            self._texts[relative] = self._read(relative)
+        text = self._texts[relative]
+        if text is None:
+            return None, *self._problems[relative]
+        return text, "", ""
+
+    def _read(self, relative: str) -> SourceText | None:
+        try:
+            file = confine(self.project.sources_dir, relative)
+        except PathRefused as exc:
+            self._problems[relative] = ("S001", f"source path {relative!r} {exc}")
+            return None
+        if not file.exists():
+            self._problems[relative] = ("S002", f"source file sources/{relative} does not exist")
+            return None
+        raw, problems = read_bytes(file, f"sources/{relative}", MAX_SOURCE_BYTES)
+        text, problems = decode(raw, f"sources/{relative}") if raw is not None else (None, problems)
+        if raw is None or text is None:
+            self._problems[relative] = ("Y004", problems[0].message)
+            return None
+        return SourceText(relative, text, hashlib.sha256(raw).hexdigest(), normalize(text))
+
+    def available(self) -> list[str]:
+        """Every file under sources/ (relative paths), for 'did you mean' hints."""
+        base = self.project.sources_dir
+        if not base.is_dir():
+            return []
+        return sorted(p.relative_to(base).as_posix() for p in base.rglob("*") if p.is_file() and p.suffix != ".yaml")
+
+
+def did_you_mean(wanted: str, candidates: list[str]) -> str:
+    close = difflib.get_close_matches(wanted, candidates, n=1, cutoff=0.5)
+    return f"did you mean {close[0]!r}?" if close else ""
+
+
+def check_registry(registry: Registry, library: SourceLibrary) -> list[Diagnostic]:
+    """Each registered file must exist inside sources/ and still hash to the recorded sha256."""
+    problems = []
+    for source in registry.sources.values():
+        line, col = source.mark
+        text, code, message = library.get(source.path)
+        if text is None:
+            hint = did_you_mean(source.path, library.available())
+            problems.append(Diagnostic(registry.path, line, col, code, message, hint))
+        elif text.sha256 != source.sha256:
+            problems.append(Diagnostic(
+                registry.path, line, col, "S004",
+                f"sources/{source.path} changed since it was registered (sha256 {text.sha256[:12]}…, "
+                f"registry says {source.sha256[:12]}…)",
+                "re-verify every quote citing it, then update sha256 in the registry to " + text.sha256,
+            ))
+    return problems

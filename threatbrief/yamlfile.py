@@ -1,0 +1,200 @@
+"""Safe YAML reading that remembers where every value stands in the file.
+
+Why not `yaml.safe_load`: it keeps the last of duplicate keys silently, expands aliases (the
+"billion laughs" bomb), and forgets positions. Here libyaml only composes the node tree; we build
+plain Python data ourselves, refusing aliases, custom tags and duplicate keys, and record the
+line and column of every value so that any later check can point at `file:line:col`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .diagnostics import Diagnostic
+
+MAX_BYTES = 2 * 1024 * 1024
+MAX_DEPTH = 64
+
+Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+JsonPath = tuple[str | int, ...]
+
+_STR = "tag:yaml.org,2002:str"
+_SCALAR_TAGS = {
+    _STR,
+    "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:float",
+    "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:null",
+    "tag:yaml.org,2002:timestamp",  # kept as written: dates stay ISO strings
+}
+
+
+@dataclass
+class YamlDoc:
+    """Parsed data plus the 1-based (line, col) of each value and each mapping key, by path."""
+
+    path: str
+    data: Any
+    marks: dict[JsonPath, tuple[int, int]] = field(default_factory=dict)
+    key_marks: dict[JsonPath, tuple[int, int]] = field(default_factory=dict)
+    literal_blocks: set[JsonPath] = field(default_factory=set)
+    lines: list[str] = field(default_factory=list)
+
+    def mark(self, path: JsonPath) -> tuple[int, int]:
+        """Position of the value at `path`, or of its nearest enclosing value."""
+        while path not in self.marks and path:
+            path = path[:-1]
+        return self.marks.get(path, (1, 1))
+
+    def offset_mark(self, path: JsonPath, offset: int) -> tuple[int, int]:
+        """Position of character `offset` inside the string at `path`.
+
+        Exact for literal blocks (`key: |`), whose lines stand unchanged in the file; for other
+        string styles it falls back to the start of the value.
+        """
+        line, col = self.mark(path)
+        if path not in self.literal_blocks:
+            return line, col
+        value = self.value(path)
+        k = value.count("\n", 0, offset)
+        in_line = offset - (value.rfind("\n", 0, offset) + 1)
+        file_line = line + 1 + k
+        text = self.lines[file_line - 1] if 0 < file_line <= len(self.lines) else ""
+        indent = len(text) - len(text.lstrip(" "))
+        return file_line, indent + in_line + 1
+
+    def value(self, path: JsonPath) -> Any:
+        value = self.data
+        for part in path:
+            value = value[part]
+        return value
+
+    def key_mark(self, path: JsonPath) -> tuple[int, int]:
+        return self.key_marks.get(path) or self.mark(path)
+
+    def diagnostic(self, path: JsonPath, code: str, message: str, hint: str = "") -> Diagnostic:
+        line, col = self.mark(path)
+        return Diagnostic(self.path, line, col, code, message, hint)
+
+
+class _Refused(Exception):
+    def __init__(self, node: yaml.Node, code: str, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.node, self.code, self.message, self.hint = node, code, message, hint
+
+
+def read_bytes(file: Path, display: str, max_bytes: int = MAX_BYTES) -> tuple[bytes | None, list[Diagnostic]]:
+    """Read a regular file of bounded size; devices, directories and missing files are refused."""
+    try:
+        if not file.is_file():
+            what = "a directory" if file.is_dir() else "not a regular file" if file.exists() else "missing"
+            return None, [Diagnostic(display, 1, 1, "Y004", f"cannot read {display}: {what}")]
+        size = file.stat().st_size
+        if size > max_bytes:
+            return None, [Diagnostic(display, 1, 1, "Y004", f"{display} is {size:,} bytes; the limit is {max_bytes:,}")]
+        return file.read_bytes(), []
+    except OSError as exc:
+        return None, [Diagnostic(display, 1, 1, "Y004", f"cannot read {display}: {exc.strerror or exc}")]
+
+
+def decode(raw: bytes, display: str) -> tuple[str | None, list[Diagnostic]]:
+    """UTF-8 (a BOM is allowed); an undecodable byte is reported at its line and column."""
+    try:
+        return raw.decode("utf-8-sig"), []
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        return None, [
+            Diagnostic(display, line, col, "Y004", f"{display} is not valid UTF-8 (byte 0x{raw[exc.start]:02x})",
+                       "save the file as UTF-8")
+        ]
+
+
+def parse_yaml(text: str, display: str) -> tuple[YamlDoc | None, list[Diagnostic]]:
+    """Parse one YAML document into plain data with positions; never raises for bad input."""
+    if "\x00" in text:
+        return None, [Diagnostic(display, 1, 1, "Y004", f"{display} contains NUL bytes: not a text file")]
+    loader = Loader(text)
+    try:
+        node = loader.get_single_node()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        problem = exc.problem or "invalid YAML"
+        context = f" ({exc.context})" if exc.context else ""
+        return None, [Diagnostic(display, line, col, "Y001", f"{problem}{context}",
+                                 "check indentation, and quote strings that contain ': ' or start with a symbol")]
+    except yaml.YAMLError as exc:
+        return None, [Diagnostic(display, 1, 1, "Y001", f"invalid YAML: {exc}")]
+    finally:
+        loader.dispose()
+    doc = YamlDoc(display, None, lines=text.splitlines())
+    if node is None:
+        return doc, []
+    try:
+        doc.data = _build(node, (), doc, set(), 0)
+    except _Refused as refused:
+        mark = refused.node.start_mark
+        return None, [Diagnostic(display, mark.line + 1, mark.column + 1, refused.code, refused.message, refused.hint)]
+    return doc, []
+
+
+def load_yaml(file: Path, display: str) -> tuple[YamlDoc | None, list[Diagnostic]]:
+    raw, problems = read_bytes(file, display)
+    text, problems = decode(raw, display) if raw is not None else (None, problems)
+    if text is None:
+        return None, problems
+    return parse_yaml(text, display)
+
+
+_constructor = yaml.constructor.SafeConstructor()
+
+
+def _build(node: yaml.Node, path: JsonPath, doc: YamlDoc, seen: set[int], depth: int) -> Any:
+    if id(node) in seen:
+        raise _Refused(node, "Y003", "anchors and aliases are not allowed",
+                       "write the value out in full where it is used")
+    seen.add(id(node))
+    if depth > MAX_DEPTH:
+        raise _Refused(node, "Y003", f"nesting deeper than {MAX_DEPTH} levels")
+    doc.marks[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
+
+    if isinstance(node, yaml.ScalarNode):
+        if node.tag not in _SCALAR_TAGS:
+            raise _Refused(node, "Y003", f"the tag {node.tag!r} is not allowed", "remove the '!' tag")
+        if node.tag in (_STR, "tag:yaml.org,2002:timestamp"):
+            if node.style == "|":
+                doc.literal_blocks.add(path)
+            return node.value
+        return {
+            "tag:yaml.org,2002:int": _constructor.construct_yaml_int,
+            "tag:yaml.org,2002:float": _constructor.construct_yaml_float,
+            "tag:yaml.org,2002:bool": _constructor.construct_yaml_bool,
+            "tag:yaml.org,2002:null": _constructor.construct_yaml_null,
+        }[node.tag](node)
+
+    if isinstance(node, yaml.SequenceNode):
+        if node.tag != "tag:yaml.org,2002:seq":
+            raise _Refused(node, "Y003", f"the tag {node.tag!r} is not allowed")
+        return [_build(item, path + (i,), doc, seen, depth + 1) for i, item in enumerate(node.value)]
+
+    if node.tag != "tag:yaml.org,2002:map":
+        raise _Refused(node, "Y003", f"the tag {node.tag!r} is not allowed")
+    result: dict[str, Any] = {}
+    for key_node, value_node in node.value:
+        if not isinstance(key_node, yaml.ScalarNode):
+            raise _Refused(key_node, "Y001", "mapping keys must be plain words")
+        key = key_node.value
+        if key_node.tag == "tag:yaml.org,2002:merge":
+            raise _Refused(key_node, "Y003", "merge keys ('<<') are not allowed")
+        if key in result:
+            first = doc.key_marks[path + (key,)]
+            raise _Refused(key_node, "Y002", f"duplicate key {key!r} (first at line {first[0]})",
+                           "remove one of them: YAML would silently keep only the last")
+        doc.key_marks[path + (key,)] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+        result[key] = _build(value_node, path + (key,), doc, seen, depth + 1)
+    return result
