@@ -1,0 +1,43 @@
+# threatbrief — `make` installs into .venv and builds every briefing; `make test` runs the tests.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+JOBS   ?= 2
+
+.PHONY: all build html pdf check test clean distclean rules
+
+all: build
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -m threatbrief.system_deps
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || { rm -rf $(VENV); \
+	  echo "error: could not create $(VENV); on Debian/Ubuntu: sudo apt-get install python3-venv" >&2; exit 1; }
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	@$(PY) -c "import weasyprint" || { echo "error: WeasyPrint cannot load its system libraries (see README, 'System libraries')" >&2; exit 1; }
+	@touch $(STAMP)
+
+build: $(STAMP)
+	$(PY) build.py build
+
+html: $(STAMP)
+	$(PY) build.py build html
+
+pdf: $(STAMP)
+	$(PY) build.py build pdf
+
+check: $(STAMP)
+	$(PY) build.py check
+
+rules: $(STAMP)
+	@$(PY) build.py rules
+
+test: $(STAMP)
+	$(PY) build.py check
+	$(PY) -m pytest -q -n $(JOBS)
+
+clean:
+	@if [ -x $(PY) ]; then $(PY) build.py clean; else find reports -mindepth 1 ! -name README.md -delete; fi
+
+distclean: clean
+	rm -rf $(VENV) *.egg-info .pytest_cache

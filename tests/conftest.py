@@ -1,0 +1,67 @@
+"""Shared fixtures: mini-projects under tests/roots/ are copied to a temp dir per test."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from threatbrief.cli import main
+from threatbrief.project import Project
+
+ROOTS = Path(__file__).parent / "roots"
+REPO = Path(__file__).parent.parent
+
+
+def copy_root(name: str, tmp_path: Path) -> Path:
+    target = tmp_path / name
+    shutil.copytree(ROOTS / name, target, ignore=shutil.ignore_patterns("reports"))
+    return target
+
+
+@pytest.fixture
+def basic(tmp_path: Path) -> Path:
+    """A small valid project: two sources, one assessment with every kind of citation."""
+    return copy_root("basic", tmp_path)
+
+
+@pytest.fixture
+def shipped(tmp_path: Path) -> Path:
+    """A copy of this repository's own assessments and sources, safe to edit."""
+    target = tmp_path / "shipped"
+    for part in ("assessments", "sources"):
+        shutil.copytree(REPO / part, target / part)
+    return target
+
+
+@pytest.fixture
+def cli(capsys: pytest.CaptureFixture[str]):
+    """Run the CLI in-process; returns (exit code, stdout, stderr)."""
+
+    def run(*args: str) -> tuple[int, str, str]:
+        try:
+            code = main(list(args))
+        except SystemExit as exc:  # argparse usage errors
+            code = int(exc.code or 0)
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def line_of(path: Path, needle: str) -> int:
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if needle in line:
+            return number
+    raise AssertionError(f"{needle!r} not in {path}")
+
+
+def project(root: Path) -> Project:
+    return Project.at(root)

@@ -1,0 +1,96 @@
+"""End to end: HTML and PDF written, self-contained, sanitized; errors write nothing."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import ROOTS, edit
+from pypdf import PdfReader
+
+from threatbrief.pipeline import build
+from threatbrief.project import Project
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The basic project, built once for the module (a PDF costs about a second)."""
+    root = tmp_path_factory.mktemp("built") / "basic"
+    shutil.copytree(ROOTS / "basic", root, ignore=shutil.ignore_patterns("reports"))
+    path = root / "assessments" / "border.yaml"
+    edit(path, "One worker was killed and four were wounded [@toll].",
+         "One worker was killed and four were wounded [@toll].\n\n      "
+         "<script>alert(1)</script><img src=\"http://evil.example/x.png\" onerror=\"alert(2)\">"
+         "<iframe src=\"https://evil.example\"></iframe>[click](javascript:alert(3))\n\n      "
+         "<link rel=\"attachment\" href=\"file:///etc/passwd\">**bold** text")
+    result = build(Project.at(root))
+    assert result.check.ok, result.check.diagnostics
+    return root
+
+
+def test_outputs_are_written(built: Path) -> None:
+    names = sorted(p.name for p in (built / "reports").iterdir())
+    assert names == ["border.html", "border.pdf", "index.html"]
+
+
+def test_pdf_parses_with_title_metadata_quote_and_tlp(built: Path) -> None:
+    reader = PdfReader(built / "reports" / "border.pdf")
+    assert reader.metadata.title == "Border attack on Chinese workers"
+    assert reader.metadata.author == "Test desk"
+    pages = [page.extract_text() for page in reader.pages]
+    assert len(pages) >= 3
+    text = " ".join(" ".join(pages).split())
+    assert "Officials said one worker was killed and four were wounded." in text
+    assert all("TLP:AMBER" in page for page in pages)
+    assert re.search(r"Page 1 of \d+", pages[0])
+    assert "/etc/passwd" not in text and "root:x:0:0" not in text
+    assert not any("/EmbeddedFiles" in str(reader.trailer["/Root"]) for _ in [0])
+
+
+def test_html_is_self_contained(built: Path) -> None:
+    html = (built / "reports" / "border.html").read_text(encoding="utf-8")
+    # Nothing that a browser would fetch: no src/href to another origin, no stylesheet links.
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:|//|file:)""", html)
+    assert "<link" not in html
+    assert re.findall(r'<img src="data:image/svg\+xml;base64,', html)
+
+
+def test_markdown_is_sanitized(built: Path) -> None:
+    html = (built / "reports" / "border.html").read_text(encoding="utf-8")
+    assert "<script" not in html and "<iframe" not in html and "onerror" not in html
+    assert "javascript:" not in html
+    assert "evil.example" not in html
+    assert "<strong>bold</strong>" in html
+
+
+def test_citation_markers_link_to_highlighted_passages(built: Path) -> None:
+    html = (built / "reports" / "border.html").read_text(encoding="utf-8")
+    ref = re.search(r'One worker was killed and four were wounded <sup class="cite"><a href="#cite-(\d+)"', html)
+    assert ref, "marker [@toll] was not turned into a link"
+    entry = re.search(rf'<li id="cite-{ref.group(1)}".*?</li>', html, re.S)
+    assert entry and "<mark>Officials said one worker was killed and four were wounded.</mark>" in entry.group(0)
+
+
+def test_charts_have_alt_text_and_a_data_table(built: Path) -> None:
+    html = (built / "reports" / "border.html").read_text(encoding="utf-8")
+    alts = re.findall(r'<img src="data:image/svg\+xml[^"]*" alt="([^"]+)"', html)
+    assert len(alts) == 2 and all("1 attack" in alt for alt in alts)
+    assert html.count('<table class="chart-data">') == 2
+
+
+def test_index_lists_every_briefing(built: Path) -> None:
+    index = (built / "reports" / "index.html").read_text(encoding="utf-8")
+    assert 'href="border.html"' in index and 'href="border.pdf"' in index and "TLP:AMBER" in index
+
+
+def test_errors_stop_the_build_and_keep_previous_reports(built: Path, tmp_path: Path) -> None:
+    root = tmp_path / "again"
+    shutil.copytree(built, root)
+    before = {p.name: p.read_bytes() for p in (root / "reports").iterdir()}
+    edit(root / "assessments" / "border.yaml", "four were wounded.\"", "five were wounded.\"")
+    result = build(Project.at(root))
+    assert not result.check.ok and result.written == []
+    after = {p.name: p.read_bytes() for p in (root / "reports").iterdir()}
+    assert after == before

@@ -1,0 +1,62 @@
+"""Chart data: what is counted, and SVG output that is reproducible."""
+
+from __future__ import annotations
+
+from threatbrief.charts import UNDATED, build_charts, frequency_table, render_svg, targets_table
+from threatbrief.model import FuzzyDate, Incident
+
+
+def incident(date: str, kind: str = "attack", target: str | None = "business", nationality: str | None = "Chinese") -> Incident:
+    return Incident(
+        id=f"i-{date}-{kind}", title="t", kind=kind, date=FuzzyDate.parse(date), date_note=None, country="Afghanistan",
+        province=None, district=None, place=None, attack_type=None, target_type=target, target_nationality=nationality,
+        perpetrator=None, claimed="unknown", killed=None, wounded=None, summary=None, citations=[],
+    )
+
+
+def test_frequency_counts_attacks_per_year_and_fills_gaps() -> None:
+    table = frequency_table([
+        incident("2022-12-12", target="hotel"), incident("2024-11"), incident("2024"),
+        incident("2023", kind="plot"), incident("2023", kind="threat"),
+    ])
+    assert table.rows == ["2022", "2023", "2024"]
+    assert table.count("2022", "hotel") == 1
+    assert table.count("2024", "business") == 2
+    assert table.row_total("2023") == 0  # plots and threats are not attacks
+    assert table.total == 3
+
+
+def test_dates_not_known_to_the_year_are_counted_as_unknown_not_guessed() -> None:
+    table = frequency_table([incident("unknown"), incident("2022-12/2025-01"), incident("2024-01/2024-03")])
+    assert table.rows == ["2024", UNDATED]
+    assert table.row_total(UNDATED) == 2
+
+
+def test_targets_by_type_and_nationality() -> None:
+    table = targets_table([
+        incident("2024", target="diplomatic", nationality="Russian"),
+        incident("2024", target="diplomatic", nationality="Pakistani"),
+        incident("2024", target="business", nationality="Chinese"),
+        incident("2024", target=None, nationality=None),
+    ])
+    assert table.rows[0] == "diplomatic" and table.row_total("diplomatic") == 2
+    assert table.count("unspecified", "unspecified") == 1
+
+
+def test_no_attacks_means_no_plot_and_a_note() -> None:
+    charts = build_charts([incident("2024", kind="threat")])
+    assert all(c.svg == "" and "Too little data" in c.note for c in charts)
+    assert "No attacks" in charts[0].alt
+
+
+def test_alt_text_states_the_figures() -> None:
+    charts = build_charts([incident("2022"), incident("2024"), incident("2024", target="hotel")])
+    assert charts[0].alt.startswith("Bar chart of attacks per year by target type, 3 attacks in all.")
+    assert "2024: 2 (1 business, 1 hotel)" in charts[0].alt
+
+
+def test_svg_is_reproducible_and_has_no_date() -> None:
+    table = frequency_table([incident("2022"), incident("2024")])
+    first, second = render_svg(table, False, "Target type"), render_svg(table, False, "Target type")
+    assert first == second
+    assert first.startswith("<?xml") and "<dc:date>" not in first

@@ -1,0 +1,93 @@
+"""Exit codes and output formats that CI relies on."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import REPO, edit, line_of
+
+
+def test_check_clean_project_exits_0(basic: Path, cli) -> None:
+    code, out, _ = cli("-C", str(basic), "check")
+    assert code == 0
+    assert out.strip().endswith("0 errors, 0 warnings")
+
+
+def test_check_with_error_exits_1_with_compiler_style_line(basic: Path, cli) -> None:
+    path = basic / "assessments" / "border.yaml"
+    edit(path, "four were wounded.\"", "five were wounded.\"")
+    code, out, _ = cli("-C", str(basic), "check")
+    assert code == 1
+    line = line_of(path, "five were wounded")
+    assert f"assessments/border.yaml:{line}:16: error[C001] quote not found in sources/report.txt" in out
+    assert "1 error, 0 warnings" in out
+
+
+def test_warnings_alone_exit_0(basic: Path, cli) -> None:
+    edit(basic / "assessments" / "border.yaml", "quote: \"claimed the attack on the convoy\"", "quote: \"the convoy\"")
+    code, out, _ = cli("-C", str(basic), "check")
+    assert code == 0 and "warning[C002]" in out
+
+
+def test_usage_error_exits_2(cli) -> None:
+    code, _, err = cli("check", "--format", "xml")
+    assert code == 2 and "invalid choice" in err
+
+
+def test_json_format(basic: Path, cli) -> None:
+    edit(basic / "assessments" / "border.yaml", "four were wounded.\"", "five were wounded.\"")
+    code, out, _ = cli("-C", str(basic), "check", "--format", "json")
+    assert code == 1
+    (item,) = json.loads(out)
+    assert item["code"] == "C001" and item["severity"] == "error" and item["path"] == "assessments/border.yaml"
+    assert item["rule"] == "quote-not-found" and "closest passage" in item["hint"]
+
+
+def test_github_format_is_a_workflow_annotation(basic: Path, cli) -> None:
+    path = basic / "assessments" / "border.yaml"
+    edit(path, "four were wounded.\"", "five were wounded.\"")
+    code, out, _ = cli("-C", str(basic), "check", "--format", "github")
+    assert code == 1
+    line = line_of(path, "five were wounded")
+    assert out.startswith(f"::error file=assessments/border.yaml,line={line},col=16,title=C001 quote-not-found::")
+    assert "\n" not in out.strip()  # one annotation per line; newlines inside are %0A-escaped
+    assert "%0A" in out
+
+
+def test_build_with_errors_exits_1_and_says_nothing_was_written(basic: Path, cli) -> None:
+    edit(basic / "assessments" / "border.yaml", "source: second.txt", "source: ../second.txt")
+    code, out, err = cli("-C", str(basic))
+    assert code == 1 and "error[S001]" in out and "no report was written" in err
+    assert not (basic / "reports").exists()
+
+
+def test_build_html_only_for_one_assessment(basic: Path, cli) -> None:
+    code, out, _ = cli("-C", str(basic), "build", "html", "border")
+    assert code == 0
+    assert sorted(p.name for p in (basic / "reports").iterdir()) == ["border.html"]
+
+
+def test_unknown_assessment_name_is_an_error(basic: Path, cli) -> None:
+    code, out, _ = cli("-C", str(basic), "check", "bordr")
+    assert code == 1 and "no assessment named 'bordr'" in out
+
+
+def test_clean_keeps_the_readme(basic: Path, cli) -> None:
+    reports = basic / "reports"
+    reports.mkdir()
+    (reports / "README.md").write_text("keep", encoding="utf-8")
+    (reports / "old.html").write_text("x", encoding="utf-8")
+    assert cli("-C", str(basic), "clean")[0] == 0
+    assert [p.name for p in reports.iterdir()] == ["README.md"]
+
+
+def test_build_py_runs_as_a_script_without_traceback(basic: Path) -> None:
+    (basic / "assessments" / "border.yaml").write_text("title: [\n", encoding="utf-8")
+    run = subprocess.run([sys.executable, str(REPO / "build.py"), "-C", str(basic), "check"],
+                         capture_output=True, text=True, timeout=60)
+    assert run.returncode == 1
+    assert "Traceback" not in run.stderr + run.stdout
+    assert "assessments/border.yaml:2:1: error[Y001]" in run.stdout

@@ -1,0 +1,75 @@
+"""Quote matching: tolerant of typography, strict on words, numbers and case."""
+
+from __future__ import annotations
+
+import pytest
+
+from threatbrief.quotes import closest, find, normalize, word_differences
+
+SOURCE = (
+    "ISIS Targets Chinese Citizen.\n"
+    "    The victim’s vehicle was targeted — officials said — near the “gold mine”.\n"
+    "According to Tajik officials, one Chinese worker was killed and four wounded; "
+    "unofficial reports said the numbers were far higher.\n"
+    "The group con\u00adtinued its cam-\npaign in Takhar province.\n"
+    "ﬁve ﬁghters and Café owners\n"
+)
+
+
+@pytest.mark.parametrize("quote", [
+    "The victim's vehicle was targeted - officials said - near the \"gold mine\"",  # straight for curly
+    "The victim’s vehicle was targeted — officials said — near the “gold mine”",   # exact
+    "The victim's  vehicle\n   was targeted",                                      # whitespace, line break
+    "The victim's vehicle was targeted – officials said",                           # en dash for em dash
+    "one Chinese worker was killed and four wounded",
+    "Chinese Citizen. The victim's vehicle",                                         # across a line break
+    "The group continued its",                                                      # soft hyphen in source
+    "five fighters and Café owners",                                                # NFKC ligatures
+    "Cafe\u0301 owners",                                                            # combining accent
+    "one Chinese worker [...] far higher",                                          # elision
+    "According to Tajik officials […] unofficial reports",                          # elision, ellipsis char
+])
+def test_matches(quote: str) -> None:
+    assert find(quote, normalize(SOURCE)) is not None
+
+
+@pytest.mark.parametrize("quote", [
+    "one Chinese worker was killed and five wounded",        # number changed
+    "one Chinese worker was killed and 4 wounded",           # digit for word is a change of words
+    "two Chinese workers were killed",                       # words changed
+    "One Chinese worker was killed",                         # case
+    "the victim's vehicle was targeted",                     # case
+    "far higher [...] one Chinese worker",                   # elided parts out of order
+    "one Chinese worker was killed and four wounded [...] in Kabul",  # a part missing
+    "The group continued its campaign in Takhar",            # hyphenation across lines is not (yet) folded
+    "officials said near the",                               # words dropped
+])
+def test_misses(quote: str) -> None:
+    assert find(quote, normalize(SOURCE)) is None
+
+
+def test_match_is_located_in_the_original_text() -> None:
+    spans = find("one Chinese worker [...] far higher", normalize(SOURCE))
+    assert spans is not None
+    assert [SOURCE[a:b] for a, b in spans] == ["one Chinese worker", "far higher"]
+
+
+def test_span_covers_original_typography() -> None:
+    spans = find("victim's vehicle was targeted - officials", normalize(SOURCE))
+    assert spans is not None
+    (a, b), = spans
+    assert SOURCE[a:b] == "victim’s vehicle was targeted — officials"
+
+
+def test_closest_passage_explains_a_changed_number() -> None:
+    quote = "one Chinese worker was killed and five wounded"
+    miss = closest(quote, normalize(SOURCE), SOURCE)
+    assert "one Chinese worker was killed and four wounded" in miss.passage
+    assert 80 <= miss.similarity < 100
+    assert any("'five'" in d and "'four'" in d for d in miss.differences)
+    assert SOURCE[miss.start:miss.end].startswith("one Chinese worker")
+
+
+def test_word_differences_names_missing_and_added_words() -> None:
+    assert word_differences("the big red car", "the red car") == ["quote adds 'big'"]
+    assert word_differences("the car", "the red car") == ["quote leaves out 'red'"]
