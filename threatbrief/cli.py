@@ -37,8 +37,26 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+COMMANDS = ("build", "check", "clean", "rules")
+
+
+def _default_to_build(argv: list[str]) -> list[str]:
+    """`build.py html NAME` means `build.py build html NAME`: build is the default command."""
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        if arg in ("-C", "--project"):
+            i += 2
+            continue
+        if arg.startswith("-"):
+            i += 1
+            continue
+        return argv if arg in COMMANDS else argv[:i] + ["build"] + argv[i:]
+    return argv
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    args = _parser().parse_args(_default_to_build(list(sys.argv[1:] if argv is None else argv)))
     project = Project.at(args.project)
     command = args.command or "build"
     if command == "check":

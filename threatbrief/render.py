@@ -22,7 +22,7 @@ from .model import CheckedAssessment, Citation, Located, Registry, Source
 from .project import Project
 
 BUILTIN_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
-CONTEXT_CHARS = 280
+CONTEXT_CHARS = 160
 
 _ALLOWED_TAGS = {
     "p", "br", "hr", "em", "strong", "b", "i", "u", "s", "sup", "sub", "code", "pre", "blockquote",
@@ -62,6 +62,7 @@ def markdown_html(text: str, numbers: dict[str, int], shift_headings: int = 2) -
     trusted link markup, so no author text reaches the page unsanitized.
     """
     tokenized = MARKER.sub(lambda m: f"⟦cite:{numbers[m.group(1)]}⟧" if m.group(1) in numbers else m.group(0), text)
+    tokenized = re.sub(r"[ \t]*\n?[ \t]*(?=⟦cite:)", "", tokenized)  # markers hug the word they source
     html = markdown.markdown(tokenized, extensions=["tables", "sane_lists"], output_format="html")
     for level in range(6 - shift_headings, 0, -1):
         html = re.sub(rf"<(/?)h{level}\b", rf"<\1h{level + shift_headings}", html)
