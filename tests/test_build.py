@@ -67,7 +67,7 @@ def test_markdown_is_sanitized(built: Path) -> None:
 
 def test_citation_markers_link_to_highlighted_passages(built: Path) -> None:
     html = (built / "reports" / "border.html").read_text(encoding="utf-8")
-    ref = re.search(r'One worker was killed and four were wounded <sup class="cite"><a href="#cite-(\d+)"', html)
+    ref = re.search(r'One worker was killed and four were wounded<sup class="cite"><a href="#cite-(\d+)"', html)
     assert ref, "marker [@toll] was not turned into a link"
     entry = re.search(rf'<li id="cite-{ref.group(1)}".*?</li>', html, re.S)
     assert entry and "<mark>Officials said one worker was killed and four were wounded.</mark>" in entry.group(0)

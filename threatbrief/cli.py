@@ -6,6 +6,7 @@ Exit codes: 0 success, 1 problems found (or the build failed), 2 usage error.
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -28,6 +29,8 @@ def _parser() -> argparse.ArgumentParser:
     p_build = sub.add_parser("build", help="check, then write reports/<name>.html, .pdf and index.html (default)")
     p_build.add_argument("targets", nargs="*", metavar="[html|pdf] NAME",
                          help="'html' or 'pdf' to build one format; assessment names to build only those")
+    p_build.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1, metavar="N",
+                         help="render N briefings in parallel processes (default: number of cores)")
     p_check = sub.add_parser("check", help="validate assessments, registry and every citation; write nothing")
     p_check.add_argument("names", nargs="*", metavar="NAME", help="assessment names (default: all)")
     p_check.add_argument("--format", choices=["text", "json", "github"], default="text",
@@ -42,23 +45,18 @@ COMMANDS = ("build", "check", "clean", "rules")
 
 def _default_to_build(argv: list[str]) -> list[str]:
     """`build.py html NAME` means `build.py build html NAME`: build is the default command."""
-    i = 0
-    while i < len(argv):
-        arg = argv[i]
-        if arg in ("-C", "--project"):
-            i += 2
-            continue
-        if arg.startswith("-"):
-            i += 1
-            continue
-        return argv if arg in COMMANDS else argv[:i] + ["build"] + argv[i:]
-    return argv
+    head = []
+    while len(argv) > 1 and argv[0] in ("-C", "--project"):
+        head, argv = head + argv[:2], argv[2:]
+    if not argv or argv[0] not in (*COMMANDS, "-h", "--help", "--version"):
+        argv = ["build", *argv]
+    return head + argv
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(_default_to_build(list(sys.argv[1:] if argv is None else argv)))
     project = Project.at(args.project)
-    command = args.command or "build"
+    command = args.command
     if command == "check":
         return _check(project, args.names, args.format)
     if command == "clean":
@@ -67,10 +65,12 @@ def main(argv: list[str] | None = None) -> int:
         for rule in RULES.values():
             print(f"{rule.code}  {rule.severity.value:<7}  {rule.name:<24} {rule.description}")
         return 0
-    targets = getattr(args, "targets", [])
+    targets = args.targets
     formats = tuple(t for t in targets if t in ("html", "pdf")) or ("html", "pdf")
     names = [t for t in targets if t not in ("html", "pdf")]
-    return _build(project, names, formats)
+    if args.jobs < 1:
+        _parser().error("-j/--jobs must be at least 1")
+    return _build(project, names, formats, args.jobs)
 
 
 def _print_diagnostics(result: CheckResult, fmt: str = "text") -> None:
@@ -95,9 +95,9 @@ def _check(project: Project, names: list[str], fmt: str) -> int:
     return 0 if result.ok else 1
 
 
-def _build(project: Project, names: list[str], formats: tuple[str, ...]) -> int:
+def _build(project: Project, names: list[str], formats: tuple[str, ...], jobs: int) -> int:
     try:
-        result = build(project, names or None, formats)
+        result = build(project, names or None, formats, jobs)
     except BuildError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -10,6 +10,8 @@ from __future__ import annotations
 import os
 import tempfile
 import time
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -70,36 +72,75 @@ def check(project: Project, names: list[str] | None = None) -> CheckResult:
     return CheckResult(registry, checked, diagnostics, library, len(files) + 1)
 
 
-def build(project: Project, names: list[str] | None = None, formats: tuple[str, ...] = ("html", "pdf")) -> BuildResult:
+@dataclass(frozen=True)
+class RenderJob:
+    """Everything one briefing needs, so it can be rendered in a worker process."""
+
+    project: Project
+    checked: CheckedAssessment
+    registry: Registry
+    texts: dict[str, str]  # cited source path -> text
+    formats: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Rendered:
+    outputs: list[tuple[Path, bytes]]
+    warnings: list[str]
+
+
+def render_briefing(job: RenderJob) -> Rendered:
+    """Charts, HTML and PDF of one assessment, in memory: nothing is written here."""
+    from .charts import build_charts
+    from .render import briefing_html, environment
+
+    assessment = job.checked.assessment
+    reports = job.project.reports_dir
+    html = briefing_html(environment(job.project), job.checked, job.registry, build_charts(assessment.incidents), job.texts)
+    outputs, warnings = [], []
+    if "html" in job.formats:
+        outputs.append((reports / f"{assessment.name}.html", html.encode("utf-8")))
+    if "pdf" in job.formats:
+        from .pdf import render_pdf
+
+        pdf, refused = render_pdf(html, job.project.root, assessment.date)
+        warnings += [f"{assessment.path}: refused to load {url}" for url in refused]
+        outputs.append((reports / f"{assessment.name}.pdf", pdf))
+    return Rendered(outputs, warnings)
+
+
+def build(
+    project: Project, names: list[str] | None = None, formats: tuple[str, ...] = ("html", "pdf"), jobs: int = 1
+) -> BuildResult:
+    """Check everything; if clean, render each briefing (in `jobs` processes) and write them all."""
     started = time.perf_counter()
     result = BuildResult(check(project, names))
-    if not result.check.ok or result.check.registry is None:
-        return result
-    from .charts import build_charts
-    from .render import briefing_html, environment, index_html
-
-    env = environment(project)
     registry = result.check.registry
-    outputs: list[tuple[Path, bytes]] = []
+    if not result.check.ok or registry is None:
+        return result
+    render_jobs = []
     for checked in result.check.assessments:
-        assessment = checked.assessment
         texts = {}
-        for path in assessment.cited_sources():
+        for path in checked.assessment.cited_sources():
             source, _, _ = result.check.library.get(path)
-            assert source is not None  # checked above
+            assert source is not None  # every citation resolved, or check() would have failed
             texts[path] = source.text
-        html = briefing_html(env, checked, registry, build_charts(assessment.incidents), texts)
-        if "html" in formats:
-            outputs.append((project.reports_dir / f"{assessment.name}.html", html.encode("utf-8")))
-        if "pdf" in formats:
-            from .pdf import render_pdf
-
-            pdf, refused = render_pdf(html, project.root, assessment.date)
-            result.warnings += [f"{assessment.path}: refused to load {url}" for url in refused]
-            outputs.append((project.reports_dir / f"{assessment.name}.pdf", pdf))
+        render_jobs.append(RenderJob(project, checked, registry, texts, formats))
+    try:
+        if jobs > 1 and len(render_jobs) > 1:
+            with ProcessPoolExecutor(max_workers=min(jobs, len(render_jobs))) as pool:
+                rendered = list(pool.map(render_briefing, render_jobs))
+        else:
+            rendered = [render_briefing(job) for job in render_jobs]
+    except BrokenProcessPool as exc:
+        raise BuildError(f"a render worker died ({exc}); no report was written") from None
+    outputs = [output for r in rendered for output in r.outputs]
+    result.warnings = [w for r in rendered for w in r.warnings]
     if "html" in formats and not names:
-        everything = result.check.assessments
-        outputs.append((project.reports_dir / "index.html", index_html(env, everything).encode("utf-8")))
+        from .render import environment, index_html
+
+        index = index_html(environment(project), result.check.assessments)
+        outputs.append((project.reports_dir / "index.html", index.encode("utf-8")))
     for path, data in outputs:
         write_atomic(path, data)
         result.written.append(path)
