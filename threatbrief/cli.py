@@ -85,8 +85,7 @@ def _print_diagnostics(result: CheckResult, fmt: str = "text") -> None:
         return
     if diagnostics:
         print(format_text(diagnostics, color=sys.stdout.isatty()))
-    citations = sum(len(c.assessment.citations) for c in result.assessments)
-    print(summary_line(diagnostics, f"checked {result.files} files, {citations} citations verified"))
+    print(summary_line(diagnostics, f"checked {result.files} files, {result.verified} citations verified"))
 
 
 def _check(project: Project, names: list[str], fmt: str) -> int:

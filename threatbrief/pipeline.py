@@ -30,6 +30,7 @@ class CheckResult:
     diagnostics: list[Diagnostic]
     library: SourceLibrary
     files: int
+    verified: int  # citations whose quote was found in its source
 
     @property
     def ok(self) -> bool:
@@ -55,6 +56,7 @@ def check(project: Project, names: list[str] | None = None) -> CheckResult:
         diagnostics += check_registry(registry, library)
     files = project.assessment_files(names)
     checked = []
+    verified = 0
     for file in files:
         assessment, doc, problems = load_assessment(file, project)
         diagnostics += problems
@@ -62,6 +64,7 @@ def check(project: Project, names: list[str] | None = None) -> CheckResult:
             continue
         problems, locations = check_assessment(assessment, doc, registry, library)
         diagnostics += problems
+        verified += len(locations)
         if len(locations) == len(assessment.citations):
             checked.append(CheckedAssessment(assessment, locations))
     if names:
@@ -69,7 +72,7 @@ def check(project: Project, names: list[str] | None = None) -> CheckResult:
         for name in missing:
             diagnostics.append(Diagnostic(f"assessments/{name}.yaml", 1, 1, "Y004",
                                           f"no assessment named {name!r} (assessments/{name}.yaml)"))
-    return CheckResult(registry, checked, diagnostics, library, len(files) + 1)
+    return CheckResult(registry, checked, diagnostics, library, len(files) + 1, verified)
 
 
 @dataclass(frozen=True)
