@@ -28,6 +28,9 @@ SOURCE = (
     "Cafe\u0301 owners",                                                            # combining accent
     "one Chinese worker [...] far higher",                                          # elision
     "According to Tajik officials […] unofficial reports",                          # elision, ellipsis char
+    "According to Tajik officials … unofficial reports",                            # bare ellipsis elides
+    "its campaign in Takhar province",                                              # hyphenated line break
+    "its cam-paign in Takhar province",                                             # … quoted with its hyphen
 ])
 def test_matches(quote: str) -> None:
     assert find(quote, normalize(SOURCE)) is not None
@@ -41,7 +44,8 @@ def test_matches(quote: str) -> None:
     "the victim's vehicle was targeted",                     # case
     "far higher [...] one Chinese worker",                   # elided parts out of order
     "one Chinese worker was killed and four wounded [...] in Kabul",  # a part missing
-    "The group continued its campaign in Takhar",            # hyphenation across lines is not (yet) folded
+    "The group con-tinued its",                              # a soft hyphen is not a written hyphen
+    "one Chi-nese worker",                                   # no line break there: a hyphen is a change
     "officials said near the",                               # words dropped
 ])
 def test_misses(quote: str) -> None:
@@ -59,6 +63,15 @@ def test_span_covers_original_typography() -> None:
     assert spans is not None
     (a, b), = spans
     assert SOURCE[a:b] == "victim’s vehicle was targeted — officials"
+
+
+def test_locations_survive_edits_that_change_length() -> None:
+    text = "Tab\t\t  here … and   “there”\nnext cam-\n   paign e\u0301t\u00e9 end"
+    for quote, expected in [("here ... and", "here … and"), ("there\" next", "there”\nnext"),
+                            ("campaign", "cam-\n   paign"), ("été end", "e\u0301t\u00e9 end"), ("Tab here", "Tab\t\t  here")]:
+        spans = find(quote, normalize(text))
+        assert spans is not None, quote
+        assert [text[a:b] for a, b in spans] == [expected]
 
 
 def test_closest_passage_explains_a_changed_number() -> None:

@@ -11,7 +11,10 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
+from array import array
+from bisect import bisect_right
 from dataclasses import dataclass
+from functools import lru_cache
 
 MIN_QUOTE_CHARS = 12
 
@@ -21,53 +24,134 @@ _FOLD = {
     **dict.fromkeys("‐‑‒–—―−⁃", "-"),
 }
 _DROP = set("\u00ad\u200b\u200c\u200d\u2060\ufeff")
-ELISION = re.compile(r"\s*\[(?:\.\.\.|…)\]\s*")
+ELISION = re.compile(r"\s*(?:\[(?:\.\.\.|…)\]|…)\s*")
+# What normalization may change: a word hyphenated across a line break ("cam-\npaign"), a run of
+# whitespace, a run of non-ASCII characters. Everything else (plain ASCII) passes through as is,
+# which keeps normalizing fast: a handful of regex matches per line instead of a loop per character.
+_EDITS = re.compile(
+    r"(?P<hyphen>-[ \t]*\r?\n\s*(?=[a-z]))"
+    r"|(?P<space> ?[^\S ]\s*| {2,}\s*)"  # any whitespace run but a single plain space
+    r"|(?P<other>[^\x00-\x7f]+)"
+)
+_INNER_HYPHEN = re.compile(r"(?<=[^\W\d_])-(?=[^\W\d_])")
+
+
+@lru_cache(maxsize=8192)
+def _fold(run: str) -> str:
+    """NFKC, one kind of quote mark and dash, no invisible characters, for a non-ASCII run."""
+    chars = []
+    i = 0
+    while i < len(run):
+        j = i + 1
+        while j < len(run) and unicodedata.combining(run[j]):
+            j += 1
+        if run[i] not in _DROP:
+            for ch in unicodedata.normalize("NFKC", run[i:j]):
+                chars.append(" " if ch.isspace() else _FOLD.get(ch, ch))
+        i = j
+    return "".join(chars)
 
 
 @dataclass(frozen=True)
 class Normalized:
-    """Normalized text plus, for each of its characters, the offset it came from in the original."""
+    """Normalized text, and how its offsets map back to the original.
+
+    Offsets shift only where an edit changed the length; `anchors` holds, for each such edit, the
+    (normalized, original) offsets where it starts and where it ends. Between anchors the mapping
+    is one to one.
+    """
 
     text: str
-    origin: tuple[int, ...]  # len(text) + 1 entries; the last is len(original)
+    anchors_norm: array
+    anchors_orig: array
+    hyphenation: frozenset[int]  # normalized offsets where a line-break hyphen was removed
+
+    def to_original(self, position: int) -> int:
+        k = bisect_right(self.anchors_norm, position) - 1
+        if k < 0:
+            return position
+        original = self.anchors_orig[k] + (position - self.anchors_norm[k])
+        if k + 1 < len(self.anchors_norm) and position < self.anchors_norm[k + 1]:
+            original = min(original, self.anchors_orig[k + 1] - 1)  # inside an edit that grew
+        return original
 
     def span(self, start: int, end: int) -> tuple[int, int]:
         """Original offsets of the normalized slice [start, end)."""
         if end <= start:
-            return self.origin[start], self.origin[start]
-        return self.origin[start], self.origin[end - 1] + 1
+            return self.to_original(start), self.to_original(start)
+        return self.to_original(start), self.to_original(end - 1) + 1
 
 
 def normalize(original: str) -> Normalized:
-    chars: list[str] = []
-    origin: list[int] = []
-    i, n = 0, len(original)
-    while i < n:
-        # A base character and the combining marks after it are normalized together.
-        j = i + 1
-        while j < n and unicodedata.combining(original[j]):
-            j += 1
-        cluster = original[i:j]
-        if cluster[0] in _DROP:
-            i = j
-            continue
-        for ch in unicodedata.normalize("NFKC", cluster):
-            ch = _FOLD.get(ch, ch)
-            if ch.isspace():
-                if chars and chars[-1] != " ":
-                    chars.append(" ")
-                    origin.append(i)
-                continue
-            chars.append(ch)
-            origin.append(i)
-        i = j
-    origin.append(n)
-    return Normalized("".join(chars), tuple(origin))
+    pieces: list[str] = []
+    anchors_norm, anchors_orig = array("q"), array("q")
+    hyphenation = []
+    position = last = 0  # position: length of the normalized text so far; last: original offset
+    for match in _EDITS.finditer(original):
+        start, end = match.span()
+        kind = match.lastgroup
+        if kind == "other" and unicodedata.combining(original[start]) and last < start:
+            start -= 1  # a combining mark composes with the ASCII letter before it
+        pieces.append(original[last:start])
+        position += start - last
+        if kind == "hyphen" and start and original[start - 1].isalpha():
+            replacement = ""
+            hyphenation.append(position)
+        elif kind == "hyphen":  # a dash at the end of a line, not a hyphenated word
+            replacement = "- "
+        elif kind == "space":
+            replacement = " "
+        else:
+            replacement = _fold(original[start:end])
+        if len(replacement) != end - start:
+            anchors_norm.extend((position, position + len(replacement)))
+            anchors_orig.extend((start, end))
+        pieces.append(replacement)
+        position += len(replacement)
+        last = end
+    pieces.append(original[last:])
+    return Normalized("".join(pieces), anchors_norm, anchors_orig, frozenset(hyphenation))
 
 
 def quote_parts(quote: str) -> list[str]:
-    """The parts of an elided quote (`a [...] b`), each normalized and stripped."""
+    """The parts of an elided quote (`a [...] b`, `a … b`), each normalized and stripped."""
     return [p for p in (normalize(part).text.strip() for part in ELISION.split(quote)) if p]
+
+
+def _find_part(part: str, source: Normalized, position: int) -> tuple[int, int]:
+    """(start, length) of `part` in the normalized source from `position`; start -1 if absent.
+
+    A hyphen the quote writes inside a word ("cam-paign") also matches where the source breaks
+    that word across lines with a hyphen, but only there.
+    """
+    at = source.text.find(part, position)
+    if at >= 0 or not source.hyphenation or "-" not in part:
+        return at, len(part)
+    removed = [m.start() - k for k, m in enumerate(_INNER_HYPHEN.finditer(part))]
+    if not removed:
+        return -1, len(part)
+    joined = _INNER_HYPHEN.sub("", part)
+    at = source.text.find(joined, position)
+    while at >= 0:
+        if all(at + k in source.hyphenation for k in removed):
+            return at, len(joined)
+        at = source.text.find(joined, at + 1)
+    return -1, len(part)
+
+
+def find_verbatim(quote: str, text: str) -> list[tuple[int, int]] | None:
+    """Spans of the parts of `quote` copied character for character: the common, cheap case."""
+    spans = []
+    position = 0
+    for part in (p.strip() for p in ELISION.split(quote)):
+        if not part:
+            continue
+        at = text.find(part, position)
+        if at < 0:
+            return None
+        spans.append((at, at + len(part)))
+        position = at + len(part)
+    return spans or None
 
 
 def find(quote: str, source: Normalized) -> list[tuple[int, int]] | None:
@@ -75,11 +159,11 @@ def find(quote: str, source: Normalized) -> list[tuple[int, int]] | None:
     spans = []
     position = 0
     for part in quote_parts(quote):
-        at = source.text.find(part, position)
+        at, length = _find_part(part, source, position)
         if at < 0:
             return None
-        spans.append(source.span(at, at + len(part)))
-        position = at + len(part)
+        spans.append(source.span(at, at + length))
+        position = at + length
     return spans or None
 
 
@@ -103,10 +187,10 @@ def closest(quote: str, source: Normalized, original: str) -> NearMiss:
     parts = quote_parts(quote) or [normalize(quote).text.strip()]
     part = parts[0]
     for part in parts:
-        at = source.text.find(part, position)
+        at, length = _find_part(part, source, position)
         if at < 0:
             break
-        position = at + len(part)
+        position = at + length
     window = source.text[position:] or source.text
     alignment = fuzz.partial_ratio_alignment(part, window, score_cutoff=0)
     if alignment is None:  # only for empty input

@@ -16,12 +16,19 @@ from .yamlfile import decode, read_bytes
 MAX_SOURCE_BYTES = 16 * 1024 * 1024
 
 
-@dataclass(frozen=True)
+@dataclass
 class SourceText:
     path: str  # relative to sources/
     text: str
     sha256: str
-    normalized: Normalized
+    _normalized: Normalized | None = None
+
+    @property
+    def normalized(self) -> Normalized:
+        """Computed on first need: most quotes are found verbatim, without it."""
+        if self._normalized is None:
+            self._normalized = normalize(self.text)
+        return self._normalized
 
 
 class PathRefused(ValueError):
@@ -77,7 +84,7 @@ class SourceLibrary:
         if raw is None or text is None:
             self._problems[relative] = ("Y004", problems[0].message)
             return None
-        return SourceText(relative, text, hashlib.sha256(raw).hexdigest(), normalize(text))
+        return SourceText(relative, text, hashlib.sha256(raw).hexdigest())
 
     def available(self) -> list[str]:
         """Every file under sources/ (relative paths), for 'did you mean' hints."""
