@@ -41,26 +41,41 @@ TIME_V = Path("/usr/bin/time")
 STRAIGHT = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'", "—": "-"})
 
 PLACES = ["Takhar", "Kunduz", "Badakhshan", "Khatlon", "Kabul", "Herat", "Balkh", "Nangarhar", "Kandahar",
-          "Helmand", "Baghlan", "Panjshir", "Dushanbe", "Khorog", "Shamsiddin Shohin", "Jalalabad", "Mazar-i-Sharif"]
+          "Helmand", "Baghlan", "Panjshir", "Dushanbe", "Khorog", "Shamsiddin Shohin", "Jalalabad", "Mazar-i-Sharif",
+          "Faizabad", "Kulob", "Darwaz", "Ishkashim", "Khost", "Paktia", "Ghazni", "Bamyan", "Samangan", "Sheberghan"]
 PEOPLE = ["Chinese workers", "engineers", "guards", "civilians", "police officers", "border guards", "worshippers",
-          "students", "traders", "aid workers", "drivers", "miners", "diplomats", "shopkeepers"]
+          "students", "traders", "aid workers", "drivers", "miners", "diplomats", "shopkeepers", "teachers",
+          "construction workers", "pilgrims", "truck drivers", "contractors", "journalists"]
 TARGETS = ["convoy", "mining camp", "hotel", "checkpoint", "embassy compound", "market", "guesthouse", "bus",
-           "mosque", "customs post", "road crew", "bank branch", "district office", "fuel depot"]
+           "mosque", "customs post", "road crew", "bank branch", "district office", "fuel depot", "school",
+           "gold mine", "power substation", "restaurant", "wedding hall", "consulate"]
 ACTORS = ["Officials", "Police", "The interior ministry", "A provincial spokesman", "Security sources",
-          "Witnesses", "Local elders", "A hospital director", "Diplomats", "The governor’s office", "Residents"]
+          "Witnesses", "Local elders", "A hospital director", "Diplomats", "The governor’s office", "Residents",
+          "A company representative", "The foreign ministry", "Two local journalists", "A border official"]
+NAMES = ["Abdul Matin Qani", "Zabihullah Mujahid", "Li Wei", "Gulnora Saidova", "Rahmatullah Nabil", "Wang Jun",
+         "Sherali Rizoev", "Najibullah Hotak", "Farida Akbari", "Zhang Ming", "Muhammad Yousaf", "Dilshod Nazarov"]
+ROLES = ["the provincial police chief", "a ministry spokesman", "the deputy governor", "an embassy spokeswoman",
+         "a local commander", "the district chief", "a company manager", "a senior intelligence official"]
 GROUPS = ["Islamic State Khorasan Province (ISKP)", "the Taliban’s intelligence service", "unidentified gunmen",
-          "a local militia", "the border force", "smugglers", "the provincial police", "a splinter faction"]
-OUTLETS = ["Reuters", "the BBC", "Tolo News", "Asia-Plus", "AFP", "Amu TV", "Kabul Now", "a local radio station"]
-VERBS = ["attacked", "ambushed", "stormed", "fired on", "bombed", "targeted", "raided", "surrounded"]
-ADJS = ["cowardly", "senseless", "deliberate", "well planned", "unprecedented", "brutal", "isolated", "serious"]
+          "a local militia", "the border force", "smugglers", "the provincial police", "a splinter faction",
+          "Jamaat Ansarullah", "the Pakistani Taliban (TTP)", "armed men on motorcycles", "a suicide bomber"]
+OUTLETS = ["Reuters", "the BBC", "Tolo News", "Asia-Plus", "AFP", "Amu TV", "Kabul Now", "a local radio station",
+           "Xinhua", "RFE/RL’s Ozodi", "the Associated Press", "Ariana News"]
+VERBS = ["attacked", "ambushed", "stormed", "fired on", "bombed", "targeted", "raided", "surrounded", "shelled"]
+ADJS = ["cowardly", "senseless", "deliberate", "well planned", "unprecedented", "brutal", "isolated", "serious",
+        "coordinated", "criminal", "shameful", "worrying"]
 NOUNS = ["security", "investment", "the mining contracts", "the border crossing", "the new road", "trade",
-         "the power line", "local jobs", "the peace talks", "the customs revenue", "the water project"]
+         "the power line", "local jobs", "the peace talks", "the customs revenue", "the water project",
+         "the copper deposit", "the railway plan", "visa rules", "the gas pipeline", "foreign staff"]
 MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
           "November", "December"]
-SPEECH = ["We will not allow anyone to threaten {n}", "They came at night and nobody was ready",
-          "The situation in {p} is under control", "We don’t know who they were or what they wanted",
-          "This is an attack on {n} and on our guests", "Our people are afraid to go to work",
-          "The investigation is continuing and more arrests are expected", "We had warned them … twice"]
+WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+SPEECH = ["We will not allow anyone to threaten {n}", "They came at night and nobody in {p} was ready",
+          "The situation in {p} is under control", "We don’t know who they were or what they wanted in {p}",
+          "This is an attack on {n} and on our guests", "Our {w} are afraid to go to work",
+          "The investigation into {n} is continuing and more arrests are expected",
+          "We had warned them about {n} … twice", "Nobody told us the {t} was a target",
+          "The {w} who survived are being treated in {p}"]
 LIKELIHOODS = ["remote", "very unlikely", "unlikely", "roughly even chance", "likely", "probable", "very likely",
                "almost certain"]
 KINDS = ["attack", "attack", "attack", "plot", "threat", "other"]
@@ -85,27 +100,38 @@ class Prose:
         return f"{self.rng.choice([1, 2, 3, 5, 12, 40, 150]) * self.rng.choice([10, 100, 1000]) + self.rng.randint(0, 9):,}"
 
     def sentence(self) -> str:
-        r = self.rng
-        c = r.choice
-        p, t, g, a = c(PLACES), c(TARGETS), c(GROUPS), c(ACTORS)
-        templates = [
-            lambda: f"{a} said {r.randint(2, 19)} {c(PEOPLE)} were killed or wounded when {g} {c(VERBS)} a {t} in {p} on {self.date()}.",
-            lambda: f"“{c(SPEECH).format(n=c(NOUNS), p=p)},” {a.lower() if a != 'Police' else a} told {c(OUTLETS)}.",
-            lambda: f"The group’s statement — posted on {self.date()} — called the {t} in {p} a legitimate target.",
-            lambda: f"{p} has seen {r.randint(3, 60)} such incidents since {r.randint(2015, 2023)}, according to {c(OUTLETS)}.",
-            lambda: f"More than {self.number()} people have left {p} since the attack on the {t}, {a.lower()} said.",
-            lambda: f"It was not immediately clear whether {g} had been warned about {c(NOUNS)} before {self.date()}.",
-            lambda: f"{a} described the attack as “{c(ADJS)} and {c(ADJS)}” and called for better protection of {c(PEOPLE)}.",
-            lambda: f"The {t} near {p} had been guarded by about {self.number()} men — fewer than promised, {a.lower()} said.",
-            lambda: f"Neither {g} nor {c(OUTLETS)} could confirm the account … which could not be independently verified.",
-            lambda: f"In {c(MONTHS)}, {g} said it would spend ${self.number()} million on {c(NOUNS)} in {p} and nearby districts.",
-            lambda: f"{a} said the {c(PEOPLE)} had been moved from the {t} to {c(PLACES)} after threats against {c(NOUNS)}.",
-        ]
-        return c(templates)()
+        """One sentence: a core clause with a random slot every few words, an optional lead and tail."""
+        r, c = self.rng, self.rng.choice
+        p, t, g, a, w = c(PLACES), c(TARGETS), c(GROUPS), c(ACTORS), c(PEOPLE)
+        who = f"{c(NAMES)}, {c(ROLES)},"
+        core = c([
+            lambda: f"{r.randint(2, 19)} {w} were killed or wounded when {g} {c(VERBS)} the {t} in {p}",
+            lambda: f"{g} {c(VERBS)} the {t} in {p} shortly after {r.randint(1, 12)} {c(['a.m.', 'p.m.'])}",
+            lambda: f"{p} has seen {r.randint(3, 60)} attacks on {w} since {r.randint(2015, 2023)}",
+            lambda: f"more than {self.number()} {w} have left {p} since the attack on the {t}",
+            lambda: f"{g} had been warned about threats to {c(NOUNS)} before {self.date()}",
+            lambda: f"the {t} near {p} was guarded by about {self.number()} men — fewer than the {r.randint(2, 9)},000 promised",
+            lambda: f"{g} said it would spend ${self.number()} million on {c(NOUNS)} in {p}",
+            lambda: f"the {w} were moved from the {t} to {c(PLACES)} after threats against {c(NOUNS)}",
+            lambda: f"{who} described the attack in {p} as “{c(ADJS)} and {c(ADJS)}”",
+            lambda: f"the {c(['second', 'third', 'fourth', 'latest'])} attack on {w} in {p} this year came {r.randint(2, 11)} days after {c(NOUNS)} was discussed in {c(PLACES)}",
+        ])()
+        if r.random() < 0.2:
+            speech = c(SPEECH).format(n=c(NOUNS), p=p, t=t, w=w)
+            return f"“{speech},” {c([who, a.lower()])} told {c(OUTLETS)} on {c(WEEKDAYS)}."
+        lead = c(["", "", f"On {self.date()}, ", f"Late on {c(WEEKDAYS)}, ", f"In {c(MONTHS)} {r.randint(2019, 2025)}, ",
+                  f"According to {c(OUTLETS)}, ", f"{a} said that ", f"{who} said "])
+        tail = c(["", "", f", {a.lower()} said", f", according to {c(OUTLETS)}", f" — the group’s {c(ADJS)} claim was posted on {c(WEEKDAYS)}",
+                  f", {r.randint(3, 40)} km from {c(PLACES)}"])
+        text = lead + core + tail + "."
+        return text[0].upper() + text[1:]
 
     def headline(self) -> str:
         c = self.rng.choice
         return f"{c(PEOPLE).capitalize()} {c(['targeted', 'attacked', 'killed', 'threatened'])} in {c(PLACES)} as {c(NOUNS)} stalls"
+
+    def short_title(self) -> str:
+        return f"{self.rng.choice(PLACES)}: {self.rng.choice(TARGETS)} attacked"
 
     def source(self, target_chars: int) -> tuple[str, list[tuple[int, int]]]:
         """A whole source file, and the (start, end) offsets of its body paragraphs."""
@@ -146,16 +172,21 @@ def quote_from(rng: random.Random, text: str, spans: list[tuple[int, int]]) -> s
             return " ".join(best)
 
 
+def key_count(count: int) -> int:
+    """How many of an assessment's citations go to its key judgments (the rest: a section, incidents)."""
+    return max(1, count // 8)
+
+
 def assessment_yaml(rng: random.Random, number: int, cites: list[tuple[str, str]]) -> str:
-    """A schema-valid assessment carrying every (source, quote) of `cites`."""
-    def block(items: list[tuple[str, str]], pad: str, ids: list[str] | None = None) -> list[str]:
-        out = [f"{pad}citations:"]
+    """A schema-valid assessment carrying every (source, quote) of `cites`, the first key_count() in key judgments."""
+    def block(items: list[tuple[str, str]], ids: list[str] | None = None) -> list[str]:
+        out = ["    citations:"]
         for k, (source, quote) in enumerate(items):
-            out += ([f"{pad}  - id: {ids[k]}", f"{pad}    source: {source}"] if ids else [f"{pad}  - source: {source}"])
-            out.append(f"{pad}    quote: {yq(quote)}")
+            out += [f"      - id: {ids[k]}", f"        source: {source}"] if ids else [f"      - source: {source}"]
+            out.append(f"        quote: {yq(quote)}")
         return out
 
-    n_kj = max(1, len(cites) // 8)
+    n_kj = key_count(len(cites))
     kj, sec, rest = cites[:n_kj], cites[n_kj:n_kj + 2], cites[n_kj + 2:]
     place = rng.choice(PLACES)
     lines = [f"title: {yq(f'Synthetic assessment {number:04d}: threats in {place}')}",
@@ -163,36 +194,33 @@ def assessment_yaml(rng: random.Random, number: int, cites: list[tuple[str, str]
              f"tlp: {yq(rng.choice(TLPS))}", 'authors: ["benchmark desk"]',
              f"scope: {yq(f'Generated by benchmarks/check_scale.py: {len(cites)} citations around {place}.')}",
              "key_judgments:"]
-    groups = min(3, len(kj))
+    groups = max(1, min(3, len(kj) // 2))  # two citations or more each, so none rests on a single source
     for g in range(groups):
         lines += [f"  - text: {yq(f'Attacks on {rng.choice(PEOPLE)} in {place} will continue ({g + 1}).')}",
-                  f"    likelihood: {rng.choice(LIKELIHOODS)}",
-                  f"    confidence: {rng.choice(['low', 'moderate', 'high'])}"]
-        lines += block(kj[g::groups], "    ")
+                  f"    likelihood: {rng.choice(LIKELIHOODS)}", f"    confidence: {rng.choice(['low', 'moderate', 'high'])}"]
+        lines += block(kj[g::groups])
     ids = [f"c{k + 1}" for k in range(len(sec))]
-    markers = " ".join(f"[@{i}]" for i in ids)
-    lines += ["summary: |", f"  Attacks around {place} continue {markers}.".replace("  .", "."), ""]
+    markers = "".join(f" [@{i}]" for i in ids)
+    lines += ["summary: |", f"  Attacks around {place} continue{markers}.", ""]
     if sec:
-        lines += ["sections:", '  - title: "Background"', "    body: |",
-                  f"      The sources describe repeated attacks {markers}.", ""]
-        lines += block(sec, "    ", ids)
-    if rest:
-        lines.append("incidents:")
+        lines += ["sections:", '  - title: "Background"', "    body: |", f"      The sources describe attacks{markers}.", ""]
+        lines += block(sec, ids)
+    lines += ["incidents:"] if rest else []
     k = 0
-    while k < len(rest):
+    while k < len(rest):  # no killed/wounded/place/perpetrator: those must appear in the quotes (F001-F003)
         take = rng.randint(1, 4)
+        day = f"2024-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
         lines += [f"  - id: incident-{k:03d}", f"    title: {yq(f'{rng.choice(TARGETS).capitalize()} attacked near {place}')}",
-                  f"    kind: {rng.choice(KINDS)}",
-                  f"    date: {yq(rng.choice([f'2024-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}', '2023-05', '2022', 'unknown']))}",
+                  f"    kind: {rng.choice(KINDS)}", f"    date: {yq(rng.choice([day, '2023-05', '2022', 'unknown']))}",
                   f"    country: {rng.choice(['Afghanistan', 'Tajikistan'])}",
                   f"    target_type: {rng.choice(['business', 'diplomatic', 'civilians', 'security forces'])}"]
-        lines += block(rest[k:k + take], "    ")
+        lines += block(rest[k:k + take])
         k += take
     return "\n".join(lines) + "\n"
 
 
 def generate(out: Path, n_sources: int, n_assessments: int, n_citations: int, seed: int) -> dict[str, int]:
-    """Write the project; returns corpus figures (bytes, quotes findable verbatim)."""
+    """Write the project; returns corpus figures (source bytes, quotes verbatim in their source, registry bytes)."""
     if out.exists():
         if any(out.iterdir()) and not (out / MARKER).exists():
             sys.exit(f"{out} is not empty and was not made by this script; choose another --out")
@@ -202,37 +230,40 @@ def generate(out: Path, n_sources: int, n_assessments: int, n_citations: int, se
     (out / MARKER).write_text("made by benchmarks/check_scale.py; deleted on the next run\n")
     rng = random.Random(seed)
     prose = Prose(rng)
-    texts: list[tuple[str, str, list[tuple[int, int]]]] = []
-    registry = ["sources:"]
-    total_bytes = 0
+    texts: list[tuple[str, str, list[tuple[int, int]], str]] = []
     for i in range(n_sources):
         text, spans = prose.source(rng.randint(4500, 5400))
         raw = text.encode()
-        digest = hashlib.sha256(raw).hexdigest()
-        name = f"{i:05d}_{digest[:8]}.txt"
-        (out / "sources" / name).write_bytes(raw)
-        total_bytes += len(raw)
-        texts.append((name, text, spans))
-        registry += [f"  - path: {name}", f"    title: {yq(text.split(chr(10), 1)[0])}", "    published: unknown",
-                     "    language: en", f"    reliability: {rng.choice('ABCDEF')}", '    rationale: "Synthetic."',
-                     f"    sha256: {digest}"]
-    (out / "sources" / "sources.yaml").write_text("\n".join(registry) + "\n")
-    quotes, verbatim = [], 0
+        (out / "sources" / f"{i:05d}.txt").write_bytes(raw)
+        texts.append((f"{i:05d}.txt", text, spans, hashlib.sha256(raw).hexdigest()))
+    # Every source is cited once before any twice (no "uncited source" warnings when citations >= sources).
+    order = rng.sample(range(n_sources), n_sources)
+    quotes: list[str] = []
+    verbatim = 0  # quotes byte-identical to a passage of their source: all that grep -F can find
+    strong: set[int] = set()  # sources cited by key judgments: graded A-C, so none rests on weak sources only
     for a in range(n_assessments):
         count = n_citations // n_assessments + (a < n_citations % n_assessments)
         cites = []
-        for _ in range(count):
-            name, text, spans = rng.choice(texts)
+        for k in range(count):
+            index = order[len(quotes)] if len(quotes) < n_sources else rng.randrange(n_sources)
+            strong.update([index] if k < key_count(count) else [])
+            name, text, spans, _ = texts[index]
             quote = quote_from(rng, text, spans)
-            if rng.random() < 0.35:
-                quote = quote.translate(STRAIGHT)
+            quote = quote.translate(STRAIGHT) if rng.random() < 0.35 else quote
             verbatim += quote in text
             cites.append((name, quote))
             quotes.append(quote)
         (out / "assessments" / f"a{a:04d}.yaml").write_text(assessment_yaml(rng, a, cites))
     (out / "quotes.txt").write_text("\n".join(quotes) + "\n")
-    registry_bytes = (out / "sources" / "sources.yaml").stat().st_size
-    return {"bytes": total_bytes, "verbatim": verbatim, "registry_bytes": registry_bytes}
+    # One flow mapping a line, required fields only: ~200 bytes an entry keeps 10,000 sources under
+    # the tool's 2 MiB limit on YAML files (block style with every field would be ~4 MB).
+    registry = ["sources:"] + [
+        f"- {{path: {name}, title: {yq(prose.short_title())}, published: unknown, language: en, "
+        f"reliability: {rng.choice('ABC' if i in strong else 'ABCDEF')}, rationale: Synthetic, sha256: {digest}}}"
+        for i, (name, _, _, digest) in enumerate(texts)]
+    (out / "sources" / "sources.yaml").write_text("\n".join(registry) + "\n")
+    return {"bytes": sum(len(t[1].encode()) for t in texts), "verbatim": verbatim,
+            "registry_bytes": (out / "sources" / "sources.yaml").stat().st_size}
 
 
 HELPER = """import resource, subprocess, sys, time
@@ -314,10 +345,10 @@ def main() -> None:
 
     print(f"\n`{shlex.join([Path(sys.executable).name, *sys.argv])}`"
           f" (median of {args.repeat} runs, {'/usr/bin/time -v' if use_time_v else 'getrusage'})\n")
-    print("| corpus | files | MB | citations | quotes verbatim in source (grep's ceiling) |")
+    print("| source files | source MB | assessments | citations | quotes verbatim in their source (grep's ceiling) |")
     print("|---|---|---|---|---|")
-    print(f"| {args.sources:,} sources, {args.assessments:,} assessments | {args.sources + args.assessments + 1:,}"
-          f" | {corpus['bytes'] / 1e6:.1f} | {args.citations:,} | {corpus['verbatim']:,} |\n")
+    print(f"| {args.sources:,} | {corpus['bytes'] / 1e6:.1f} | {args.assessments:,} | {args.citations:,}"
+          f" | {corpus['verbatim']:,} |\n")
     print("| run | median s | peak MB | result |")
     print("|---|---|---|---|")
     for name, (seconds, peak, summary) in results.items():

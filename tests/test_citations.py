@@ -28,7 +28,7 @@ def test_the_basic_project_is_clean(basic: Path) -> None:
     result = check(Project.at(basic))
     assert result.diagnostics == []
     assert len(result.assessments) == 1
-    assert len(result.assessments[0].locations) == 8
+    assert len(result.assessments[0].locations) == 9
 
 
 def test_changed_word_is_an_error_at_the_quote_line_with_closest_passage(basic: Path) -> None:

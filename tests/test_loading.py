@@ -82,16 +82,6 @@ def test_schema_messages_say_how_to_fix(basic: Path) -> None:
     assert "did you mean 'confidence'?" in by_message["key_judgments[0]: unknown key 'confidense'"]
 
 
-def test_missing_citations_on_a_key_judgment_is_an_error(basic: Path) -> None:
-    path = basic / "assessments" / "border.yaml"
-    text = path.read_text(encoding="utf-8")
-    start = text.index("    citations:\n      - source: report.txt\n        quote: \"gunmen")
-    end = text.index("summary:")
-    path.write_text(text[:start] + "    citations: []\n" + text[end:], encoding="utf-8")
-    problems = check(Project.at(basic)).diagnostics
-    assert any(d.code == "Y010" and "citations" in d.message and "at least 1" in d.message for d in problems)
-
-
 def test_impossible_date_is_an_error(basic: Path) -> None:
     path = basic / "assessments" / "border.yaml"
     edit(path, 'date: "2024-11-18"', 'date: "2023-02-30"')

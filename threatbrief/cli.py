@@ -35,6 +35,8 @@ def _parser() -> argparse.ArgumentParser:
     p_check.add_argument("names", nargs="*", metavar="NAME", help="assessment names (default: all)")
     p_check.add_argument("--format", choices=["text", "json", "github"], default="text",
                          help="text (default), json, or github (GitHub Actions annotations)")
+    for p in (p_build, p_check):
+        p.add_argument("--strict", action="store_true", help="warnings fail the run too (exit 1)")
     sub.add_parser("clean", help="remove built reports (keeps reports/README.md)")
     sub.add_parser("rules", help="list the rule codes")
     return parser
@@ -58,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
     project = Project.at(args.project)
     command = args.command
     if command == "check":
-        return _check(project, args.names, args.format)
+        return _check(project, args.names, args.format, args.strict)
     if command == "clean":
         return _clean(project)
     if command == "rules":
@@ -70,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     names = [t for t in targets if t not in ("html", "pdf")]
     if args.jobs < 1:
         _parser().error("-j/--jobs must be at least 1")
-    return _build(project, names, formats, args.jobs)
+    return _build(project, names, formats, args.jobs, args.strict)
 
 
 def _print_diagnostics(result: CheckResult, fmt: str = "text") -> None:
@@ -88,15 +90,15 @@ def _print_diagnostics(result: CheckResult, fmt: str = "text") -> None:
     print(summary_line(diagnostics, f"checked {result.files} files, {result.verified} citations verified"))
 
 
-def _check(project: Project, names: list[str], fmt: str) -> int:
-    result = check(project, names or None)
+def _check(project: Project, names: list[str], fmt: str, strict: bool) -> int:
+    result = check(project, names or None, strict)
     _print_diagnostics(result, fmt)
     return 0 if result.ok else 1
 
 
-def _build(project: Project, names: list[str], formats: tuple[str, ...], jobs: int) -> int:
+def _build(project: Project, names: list[str], formats: tuple[str, ...], jobs: int, strict: bool) -> int:
     try:
-        result = build(project, names or None, formats, jobs)
+        result = build(project, names or None, formats, jobs, strict)
     except BuildError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

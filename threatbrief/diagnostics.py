@@ -43,8 +43,20 @@ _RULES = [
     Rule("C002", "quote-too-short", Severity.WARNING, "A quote under 12 characters is too short to verify."),
     Rule("C003", "citation-ref-unknown", Severity.ERROR, "A Markdown [@id] marker names no citation of the assessment."),
     Rule("C004", "citation-id-duplicate", Severity.ERROR, "Two citations of one assessment share an id."),
+    Rule("C010", "claim-unsourced", Severity.ERROR, "A key judgment or an incident cites no passage."),
+    Rule("C011", "section-unsourced", Severity.WARNING, "A narrative section has no [@id] marker and no citation."),
+    # Structured facts against their quotes
+    Rule("F001", "count-unsupported", Severity.ERROR, "An incident's killed or wounded figure appears in none of its quotes."),
+    Rule("F002", "place-unsupported", Severity.ERROR, "An incident's province, district or place appears in none of its quotes."),
+    Rule("F003", "perpetrator-unsupported", Severity.ERROR, "An incident's perpetrator appears in none of its quotes."),
+    # Judgments
+    Rule("K001", "judgment-single-source", Severity.WARNING, "A key judgment rests on a single source."),
+    Rule("K002", "judgment-weak-sources", Severity.WARNING, "A key judgment rests only on sources graded D, E or F."),
     # Assessment content
     Rule("A001", "incident-id-duplicate", Severity.ERROR, "Two incidents of one assessment share an id."),
+    Rule("S006", "source-uncited", Severity.WARNING, "A registered source is cited by no assessment."),
+    # Project configuration
+    Rule("X001", "config-invalid", Severity.ERROR, "threatbrief.toml cannot be read or names an unknown rule or level."),
 ]
 
 RULES: dict[str, Rule] = {rule.code: rule for rule in _RULES}
@@ -52,7 +64,10 @@ RULES: dict[str, Rule] = {rule.code: rule for rule in _RULES}
 
 @dataclass(frozen=True)
 class Diagnostic:
-    """A problem at a place: `path:line:col: severity[CODE] message`, plus an optional hint."""
+    """A problem at a place: `path:line:col: severity[CODE] message`, plus an optional hint.
+
+    The severity is the rule's default unless the project's configuration changed it.
+    """
 
     path: str
     line: int
@@ -60,10 +75,11 @@ class Diagnostic:
     code: str
     message: str
     hint: str = ""
+    severity: Severity = None  # type: ignore[assignment]  # set from the rule in __post_init__
 
-    @property
-    def severity(self) -> Severity:
-        return RULES[self.code].severity
+    def __post_init__(self) -> None:
+        if self.severity is None:
+            object.__setattr__(self, "severity", RULES[self.code].severity)
 
     @property
     def rule(self) -> Rule:
@@ -73,8 +89,9 @@ class Diagnostic:
         return (self.path, self.line, self.col, self.code)
 
 
-def has_errors(diagnostics: Iterable[Diagnostic]) -> bool:
-    return any(d.severity is Severity.ERROR for d in diagnostics)
+def has_errors(diagnostics: Iterable[Diagnostic], strict: bool = False) -> bool:
+    """Whether the run fails: any error, or with `strict` (`--strict`) any warning too."""
+    return any(d.severity is Severity.ERROR or strict for d in diagnostics)
 
 
 def format_text(diagnostics: list[Diagnostic], color: bool = False) -> str:

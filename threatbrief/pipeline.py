@@ -16,6 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .citations import check_assessment
+from .config import load_config
+from .coverage import check_uncited, check_coverage
+from .facts import check_facts
 from .diagnostics import Diagnostic, has_errors
 from .loader import load_assessment, load_registry
 from .model import CheckedAssessment, Registry
@@ -32,9 +35,11 @@ class CheckResult:
     files: int
     verified: int  # citations whose quote was found in its source
 
+    strict: bool = False  # warnings fail the run too (--strict)
+
     @property
     def ok(self) -> bool:
-        return not has_errors(self.diagnostics)
+        return not has_errors(self.diagnostics, self.strict)
 
 
 @dataclass
@@ -49,13 +54,17 @@ class BuildError(Exception):
     """An output could not be written (disk full, read-only reports/): reported, never a traceback."""
 
 
-def check(project: Project, names: list[str] | None = None) -> CheckResult:
+def check(project: Project, names: list[str] | None = None, strict: bool = False) -> CheckResult:
+    """Every problem of the registry and of the assessments (all, or those named), in one run."""
+    config, diagnostics = load_config(project)
     library = SourceLibrary(project)
-    registry, diagnostics = load_registry(project)
+    registry, problems = load_registry(project)
+    diagnostics += problems
     if registry is not None:
         diagnostics += check_registry(registry, library)
     files = project.assessment_files(names)
     checked = []
+    loaded = []
     verified = 0
     for file in files:
         assessment, doc, problems = load_assessment(file, project)
@@ -63,7 +72,8 @@ def check(project: Project, names: list[str] | None = None) -> CheckResult:
         if assessment is None or doc is None:
             continue
         problems, locations = check_assessment(assessment, doc, registry, library)
-        diagnostics += problems
+        diagnostics += problems + check_facts(assessment, doc) + check_coverage(assessment, doc, registry)
+        loaded.append(assessment)
         verified += len(locations)
         if len(locations) == len(assessment.citations):
             checked.append(CheckedAssessment(assessment, locations))
@@ -72,7 +82,9 @@ def check(project: Project, names: list[str] | None = None) -> CheckResult:
         for name in missing:
             diagnostics.append(Diagnostic(f"assessments/{name}.yaml", 1, 1, "Y004",
                                           f"no assessment named {name!r} (assessments/{name}.yaml)"))
-    return CheckResult(registry, checked, diagnostics, library, len(files) + 1, verified)
+    if registry is not None and not names and len(loaded) == len(files):
+        diagnostics += check_uncited(registry, loaded)
+    return CheckResult(registry, checked, config.apply(diagnostics), library, len(files) + 1, verified, strict)
 
 
 @dataclass(frozen=True)
@@ -113,11 +125,12 @@ def render_briefing(job: RenderJob) -> Rendered:
 
 
 def build(
-    project: Project, names: list[str] | None = None, formats: tuple[str, ...] = ("html", "pdf"), jobs: int = 1
+    project: Project, names: list[str] | None = None, formats: tuple[str, ...] = ("html", "pdf"), jobs: int = 1,
+    strict: bool = False,
 ) -> BuildResult:
     """Check everything; if clean, render each briefing (in `jobs` processes) and write them all."""
     started = time.perf_counter()
-    result = BuildResult(check(project, names))
+    result = BuildResult(check(project, names, strict))
     registry = result.check.registry
     if not result.check.ok or registry is None:
         return result

@@ -1,0 +1,163 @@
+"""Every rule code, shown firing on a small edit of a clean project and not firing without it."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Callable
+
+import pytest
+from conftest import edit, line_of
+
+from threatbrief.diagnostics import RULES
+from threatbrief.pipeline import check
+from threatbrief.project import Project
+
+A = "assessments/border.yaml"
+R = "sources/sources.yaml"
+KJ_SECOND = "      - source: second.txt\n        quote: \"claimed the attack on the convoy\"\n"
+
+
+def _replace(rel: str, old: str, new: str) -> Callable[[Path], None]:
+    return lambda root: edit(root / rel, old, new)
+
+
+def _write(rel: str, text: str) -> Callable[[Path], None]:
+    return lambda root: (root / rel).write_text(text, encoding="utf-8")
+
+
+def _symlink_out(root: Path) -> None:
+    os.symlink("/etc/hostname", root / "sources" / "out.txt")
+    edit(root / A, "- source: second.txt\n        quote: \"claimed", "- source: out.txt\n        quote: \"claimed")
+
+
+def _unregistered(root: Path) -> None:
+    (root / "sources" / "third.txt").write_text("A third account of the attack on the convoy.\n", encoding="utf-8")
+    edit(root / A, "- source: second.txt\n        quote: \"claimed the attack on the convoy\"",
+         "- source: third.txt\n        quote: \"third account of the attack\"")
+
+
+def _registry_duplicate(root: Path) -> None:
+    text = (root / R).read_text(encoding="utf-8")
+    entry = text[text.index("  - path: second.txt"):]
+    (root / R).write_text(text + entry, encoding="utf-8")
+
+
+FIRING: dict[str, Callable[[Path], None]] = {
+    "Y001": _replace(A, "title: \"Border", "title: [\"Border"),
+    "Y002": _replace(A, "scope: \"A test assessment.\"", "scope: \"A test assessment.\"\nscope: again"),
+    "Y003": _replace(A, "authors: [\"Test desk\"]", "authors: &a [\"Test desk\"]\nx: *a"),
+    "Y004": lambda root: (root / A).write_bytes(b"title: \"\xff\"\n"),
+    "Y010": _replace(A, "confidence: low", "confidence: lowish"),
+    "S001": _symlink_out,
+    "S002": _replace(A, "- source: second.txt\n        quote: \"claimed", "- source: gone.txt\n        quote: \"claimed"),
+    "S003": _unregistered,
+    "S004": lambda root: (root / "sources" / "second.txt").write_text("Changed.\n", encoding="utf-8"),
+    "S005": _registry_duplicate,
+    "S006": lambda root: _stop_citing_second(root),
+    "C001": _replace(A, "four were wounded.\"", "five were wounded.\""),
+    "C002": _replace(A, "quote: \"claimed the attack on the convoy\"", "quote: \"the convoy\""),
+    "C003": _replace(A, "[@claim]", "[@claims]"),
+    "C004": _replace(A, "- id: convoy", "- id: toll"),
+    "C010": lambda root: _drop_incident_citations(root),
+    "C011": lambda root: _move_section_citations(root),
+    "F001": _replace(A, "wounded: 4", "wounded: 5"),
+    "F002": _replace(A, "province: Khatlon", "province: Takhar"),
+    "F003": _replace(A, "perpetrator: ISKP", "perpetrator: ISIS-K"),
+    "K001": _replace(A, KJ_SECOND, ""),
+    "K002": _replace(R, "reliability: B", "reliability: E"),
+    "A001": _replace(A, "- id: campaign-threat", "- id: convoy-attack"),
+    "X001": _write("threatbrief.toml", "[rules]\nC999 = \"off\"\n"),
+}
+
+
+def _stop_citing_second(root: Path) -> None:
+    """No assessment cites second.txt any more (its claims re-sourced or dropped)."""
+    edit(root / A, KJ_SECOND, "")
+    edit(root / A, "      - id: claim\n        source: second.txt\n"
+                   "        quote: \"the Islamic State Khorasan Province (ISKP) claimed the attack\"\n", "")
+    edit(root / A, "ISKP claimed it [@claim].", "ISKP claimed it.")
+    edit(root / A, "      - source: second.txt\n        quote: \"the Islamic State Khorasan Province (ISKP) claimed the attack\"\n", "")
+    edit(root / A, "perpetrator: ISKP", "perpetrator: null")
+
+
+def _drop_incident_citations(root: Path) -> None:
+    path = root / A
+    text = path.read_text(encoding="utf-8")
+    start = text.index("    citations:\n", text.index("- id: campaign-threat"))
+    path.write_text(text[:start], encoding="utf-8")
+
+
+def _move_section_citations(root: Path) -> None:
+    """The section keeps no marker and no citation of its own: they move to a key judgment."""
+    edit(root / A, "One worker was killed and four were wounded [@toll].", "One worker was killed.")
+    path = root / A
+    text = path.read_text(encoding="utf-8")
+    start, end = text.index("    citations:\n      - id: toll"), text.index("incidents:")
+    block = text[start:end]
+    text = text[:start] + text[end:]
+    kj_end = text.index("summary: |")
+    path.write_text(text[:kj_end].rstrip("\n") + "\n" + block.replace("    citations:\n", "", 1) + text[kj_end:], encoding="utf-8")
+
+
+def test_every_rule_has_a_firing_case() -> None:
+    assert set(FIRING) == set(RULES)
+
+
+def test_the_clean_project_fires_no_rule(basic: Path) -> None:
+    assert check(Project.at(basic)).diagnostics == []
+
+
+@pytest.mark.parametrize("code", sorted(FIRING))
+def test_rule_fires(basic: Path, code: str) -> None:
+    FIRING[code](basic)
+    codes = [d.code for d in check(Project.at(basic)).diagnostics]
+    assert code in codes, codes
+
+
+# Near misses: inputs that look like a rule's target but are fine.
+NOT_FIRING: dict[str, Callable[[Path], None]] = {
+    "C001": _replace(A, "The group's statement - posted online -", "The group’s  statement — posted\n          online —"),
+    "C002": _replace(A, "quote: \"claimed the attack on the convoy\"", "quote: \"n the convoy\""),  # exactly 12
+    "F001": _replace(A, "killed: 1", "killed: 1\n    # one is written as a word in the quote"),
+    "F002": _replace(A, "province: Khatlon", "province: khatlon"),
+    "F003": _replace(A, "perpetrator: ISKP", "perpetrator: Islamic State Khorasan Province"),
+    "K002": _replace(R, "reliability: D", "reliability: E"),  # the other source is still graded B
+}
+
+
+@pytest.mark.parametrize("code", sorted(NOT_FIRING))
+def test_rule_does_not_fire_on_a_near_miss(basic: Path, code: str) -> None:
+    NOT_FIRING[code](basic)
+    codes = [d.code for d in check(Project.at(basic)).diagnostics]
+    assert code not in codes, codes
+
+
+def test_config_changes_levels_and_turns_rules_off(basic: Path) -> None:
+    FIRING["C002"](basic)
+    FIRING["K002"](basic)
+    (basic / "threatbrief.toml").write_text('[rules]\nC002 = "error"\njudgment-weak-sources = "off"\n', encoding="utf-8")
+    result = check(Project.at(basic))
+    assert [(d.code, d.severity.value) for d in result.diagnostics] == [("C002", "error")]
+    assert not result.ok
+
+
+def test_config_errors_point_at_the_line(basic: Path) -> None:
+    (basic / "threatbrief.toml").write_text('[rules]\nC002 = "error"\nC001 = "loud"\n', encoding="utf-8")
+    (problem,) = check(Project.at(basic)).diagnostics
+    assert (problem.path, problem.line, problem.code) == ("threatbrief.toml", 3, "X001")
+    assert "loud" in problem.message
+
+
+def test_strict_makes_warnings_fail(basic: Path, cli) -> None:
+    FIRING["K001"](basic)
+    assert cli("-C", str(basic), "check")[0] == 0
+    code, out, _ = cli("-C", str(basic), "check", "--strict")
+    assert code == 1 and "warning[K001]" in out
+
+
+def test_fact_errors_name_the_field_at_its_line(basic: Path) -> None:
+    FIRING["F001"](basic)
+    (problem,) = check(Project.at(basic)).diagnostics
+    assert problem.line == line_of(basic / A, "wounded: 5")
+    assert "wounded 5" in problem.message and "convoy-attack" in problem.message

@@ -1,0 +1,51 @@
+"""Every claim sourced, and judgments that do not rest on one weak source."""
+
+from __future__ import annotations
+
+from .citations import MARKER
+from .diagnostics import Diagnostic
+from .model import Assessment, Registry
+from .yamlfile import YamlDoc
+
+WEAK_GRADES = {"D", "E", "F"}
+
+
+def check_coverage(assessment: Assessment, doc: YamlDoc, registry: Registry | None) -> list[Diagnostic]:
+    problems = []
+    for i, kj in enumerate(assessment.key_judgments):
+        path = ("key_judgments", i)
+        sources = {c.source for c in kj.citations}
+        if not sources:
+            problems.append(doc.diagnostic(path + ("text",), "C010", f"key judgment {i + 1} cites no source",
+                                           "add citations: the passages the judgment rests on"))
+            continue
+        if len(sources) == 1:
+            problems.append(doc.diagnostic(path + ("text",), "K001",
+                                           f"key judgment {i + 1} rests on a single source (sources/{next(iter(sources))})",
+                                           "corroborate it with another source, or lower the confidence and say why"))
+        if registry is not None:
+            grades = {registry.sources[s].reliability for s in sources if s in registry.sources}
+            if grades and grades <= WEAK_GRADES:
+                problems.append(doc.diagnostic(path + ("text",), "K002",
+                                               f"key judgment {i + 1} rests only on sources graded {', '.join(sorted(grades))}",
+                                               "find a source graded A-C, or lower the confidence and say why"))
+    for i, incident in enumerate(assessment.incidents):
+        if not incident.citations:
+            problems.append(doc.diagnostic(("incidents", i, "id"), "C010", f"incident {incident.id!r} cites no source",
+                                           "add citations: the passages that report it"))
+    for i, section in enumerate(assessment.sections):
+        if not section.citations and not MARKER.search(section.body):
+            problems.append(doc.diagnostic(("sections", i, "title"), "C011",
+                                           f"section {section.title!r} cites no source",
+                                           "put [@id] markers after its claims, or add citations"))
+    return problems
+
+
+def check_uncited(registry: Registry, assessments: list[Assessment]) -> list[Diagnostic]:
+    """Registered sources that no assessment cites (only meaningful when all were checked)."""
+    cited = {c.source for a in assessments for c in a.citations}
+    return [
+        Diagnostic(registry.path, source.mark[0], source.mark[1], "S006",
+                   f"sources/{path} is registered but cited by no assessment", "cite it, or remove it from the registry")
+        for path, source in sorted(registry.sources.items()) if path not in cited
+    ]
