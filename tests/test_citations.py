@@ -140,3 +140,10 @@ def test_every_problem_of_a_run_is_reported(basic: Path) -> None:
     (basic / "sources" / "sources.yaml").write_text("sources: [", encoding="utf-8")
     codes = sorted(p.code for p in problems(basic))
     assert codes == ["C001", "C003", "S002", "Y001"]
+
+
+def test_quote_found_in_another_source_names_it(basic: Path) -> None:
+    edit(basic / ASSESSMENT, "- source: second.txt\n        quote: \"claimed the attack on the convoy\"",
+         "- source: report.txt\n        quote: \"claimed the attack on the convoy\"")
+    (problem,) = [p for p in problems(basic) if p.code == "C001"]
+    assert problem.hint.startswith("the quote is in sources/second.txt:1:")

@@ -55,11 +55,32 @@ def _check_citation(
         hint = [f"closest passage ({miss.similarity:g} % similar) at sources/{source.path}:{line}:{col}:",
                 *textwrap.wrap(f'"{miss.passage}"', 96, initial_indent="  ", subsequent_indent="   ")]
         hint += miss.differences
+        elsewhere = _found_elsewhere(citation, registry, library)
+        if elsewhere:
+            hint.insert(0, f"the quote is in {elsewhere}: did you cite the wrong file?")
         problems.append(_at(path, citation.quote_mark, "C001", f"quote not found in sources/{source.path}", "\n".join(hint)))
         return None, problems
     line, col = line_col(source.text, spans[0][0])
     end_line, _ = line_col(source.text, spans[-1][1])
     return Located(spans, line, col, end_line), problems
+
+
+def _found_elsewhere(citation: Citation, registry: Registry | None, library: SourceLibrary) -> str:
+    """`sources/x.txt:3:12` where another registered source holds the quote, or ''."""
+    if registry is None:
+        return ""
+    words = sorted(re.findall(r"[A-Za-z0-9]{4,}", citation.quote), key=len, reverse=True)
+    for path in sorted(registry.sources):
+        if path == citation.source:
+            continue
+        other, _, _ = library.get(path)
+        if other is None or (words and words[0] not in other.text):  # cheap filter before matching
+            continue
+        spans = find_verbatim(citation.quote, other.text) or find(citation.quote, other.normalized)
+        if spans:
+            line, col = line_col(other.text, spans[0][0])
+            return f"sources/{path}:{line}:{col}"
+    return ""
 
 
 def _check_ids(assessment: Assessment, doc: YamlDoc) -> list[Diagnostic]:
