@@ -91,3 +91,11 @@ def test_build_py_runs_as_a_script_without_traceback(basic: Path) -> None:
     assert run.returncode == 1
     assert "Traceback" not in run.stderr + run.stdout
     assert "assessments/border.yaml:2:1: error[Y001]" in run.stdout
+
+
+def test_readme_documents_every_rule() -> None:
+    from threatbrief.diagnostics import RULES
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    for rule in RULES.values():
+        assert f"| {rule.code} | {rule.severity.value} | {rule.name} |" in readme, rule.code
