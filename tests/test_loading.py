@@ -94,3 +94,19 @@ def test_registry_is_validated_too(basic: Path) -> None:
     edit(path, "reliability: B", "reliability: Z")
     [(file, line, code)] = codes_at(basic)
     assert (file, code, line) == ("sources/sources.yaml", "Y010", line_of(path, "reliability: Z"))
+
+
+def test_fast_schema_gate_agrees_with_the_full_validator(basic: Path) -> None:
+    """The compiled draft-7 gate must accept exactly what the 2020-12 validator accepts."""
+    from threatbrief import schema
+    from threatbrief.yamlfile import load_yaml
+
+    doc, _ = load_yaml(basic / "assessments" / "border.yaml", "a.yaml")
+    assert doc is not None
+    variants = [doc.data, {**doc.data, "tlp": "TLP:WHITE"}, {**doc.data, "extra": 1},
+                {**doc.data, "incidents": [{**doc.data["incidents"][0], "killed": -1}]},
+                {**doc.data, "incidents": [{**doc.data["incidents"][0], "date": "2024-13"}]},
+                {**doc.data, "key_judgments": []}, {k: v for k, v in doc.data.items() if k != "title"}]
+    for data in variants:
+        full = not any(True for _ in schema._validator("assessment").iter_errors(data))
+        assert schema.is_valid(data, "assessment") == full, data

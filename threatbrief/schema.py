@@ -19,11 +19,37 @@ SCHEMA_DIR = Path(__file__).parent / "schemas"
 
 
 @lru_cache(maxsize=None)
+def _schema(name: str) -> dict[str, Any]:
+    return json.loads((SCHEMA_DIR / f"{name}.schema.json").read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=None)
 def _validator(name: str) -> Any:
+    """jsonschema: slower, but reports every error with its path: used only on invalid files."""
     import jsonschema
 
-    schema = json.loads((SCHEMA_DIR / f"{name}.schema.json").read_text(encoding="utf-8"))
-    return jsonschema.Draft202012Validator(schema)
+    return jsonschema.Draft202012Validator(_schema(name))
+
+
+@lru_cache(maxsize=None)
+def _gate(name: str) -> Any:
+    """fastjsonschema compiles the schema to Python: ~20x faster on the common, valid case.
+
+    Our schemas use only keywords that mean the same in draft 7, which fastjsonschema supports.
+    """
+    import fastjsonschema
+
+    return fastjsonschema.compile({**_schema(name), "$schema": "http://json-schema.org/draft-07/schema#"})
+
+
+def is_valid(data: Any, name: str) -> bool:
+    import fastjsonschema
+
+    try:
+        _gate(name)(data)
+    except fastjsonschema.JsonSchemaException:
+        return False
+    return True
 
 
 def dotted(path: JsonPath) -> str:
@@ -36,6 +62,8 @@ def dotted(path: JsonPath) -> str:
 
 def validate(doc: YamlDoc, name: str) -> list[Diagnostic]:
     """Every schema violation in `doc`, each at its own line; empty when the document conforms."""
+    if is_valid(doc.data, name):
+        return []
     validator = _validator(name)
     problems: list[Diagnostic] = []
     seen: set[tuple[JsonPath, str]] = set()
