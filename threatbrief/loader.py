@@ -11,10 +11,12 @@ from .model import Assessment, Citation, FuzzyDate, Incident, KeyJudgment, Regis
 from .project import Project
 from .yamlfile import JsonPath, YamlDoc, load_yaml
 
+REGISTRY_MAX_BYTES = 64 * 1024 * 1024  # one registry lists every source: ~400 bytes an entry
+
 
 def load_registry(project: Project) -> tuple[Registry | None, list[Diagnostic]]:
     display = project.display(project.registry_file)
-    doc, problems = load_yaml(project.registry_file, display)
+    doc, problems = load_yaml(project.registry_file, display, REGISTRY_MAX_BYTES)
     if doc is None:
         return None, problems
     problems = schema.validate(doc, "registry")

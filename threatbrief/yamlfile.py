@@ -143,8 +143,8 @@ def parse_yaml(text: str, display: str) -> tuple[YamlDoc | None, list[Diagnostic
     return doc, []
 
 
-def load_yaml(file: Path, display: str) -> tuple[YamlDoc | None, list[Diagnostic]]:
-    raw, problems = read_bytes(file, display)
+def load_yaml(file: Path, display: str, max_bytes: int = MAX_BYTES) -> tuple[YamlDoc | None, list[Diagnostic]]:
+    raw, problems = read_bytes(file, display, max_bytes)
     text, problems = decode(raw, display) if raw is not None else (None, problems)
     if text is None:
         return None, problems
