@@ -86,3 +86,41 @@ def test_closest_passage_explains_a_changed_number() -> None:
 def test_word_differences_names_missing_and_added_words() -> None:
     assert word_differences("the big red car", "the red car") == ["quote adds 'big'"]
     assert word_differences("the car", "the red car") == ["quote leaves out 'red'"]
+
+
+# A slow, obviously correct normalizer to hold the fast one to.
+import re as _re  # noqa: E402
+import unicodedata as _ud  # noqa: E402
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from threatbrief.quotes import _DROP, _FOLD  # noqa: E402
+
+
+def reference(text: str) -> str:
+    text = _re.sub(r"(?<=[^\W\d_])-[ \t]*\r?\n\s*(?=[a-z])", "", text)
+    out = []
+    i = 0
+    while i < len(text):
+        if text[i] in _DROP:  # dropped on its own: a mark after it stays
+            i += 1
+            continue
+        j = i + 1
+        while j < len(text) and _ud.combining(text[j]):
+            j += 1
+        out.extend(" " if c.isspace() else _FOLD.get(c, c) for c in _ud.normalize("NFKC", text[i:j]))
+        i = j
+    return _re.sub(r" {2,}", " ", "".join(out))
+
+
+ALPHABET = "ab Z-\n\t\r’“”—–…ﬁé\u0301\u00ad\u00a0\u200b１"
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.text(alphabet=ALPHABET, max_size=40))
+def test_fast_normalizer_agrees_with_the_reference(text: str) -> None:
+    normalized = normalize(text)
+    assert normalized.text == reference(text)
+    offsets = [normalized.to_original(i) for i in range(len(normalized.text))]
+    assert offsets == sorted(offsets) and all(0 <= o < max(len(text), 1) for o in offsets)

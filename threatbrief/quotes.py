@@ -25,14 +25,41 @@ _FOLD = {
 }
 _DROP = set("\u00ad\u200b\u200c\u200d\u2060\ufeff")
 ELISION = re.compile(r"\s*(?:\[(?:\.\.\.|…)\]|…)\s*")
-# What normalization may change: a word hyphenated across a line break ("cam-\npaign"), a run of
-# whitespace, a run of non-ASCII characters. Everything else (plain ASCII) passes through as is,
-# which keeps normalizing fast: a handful of regex matches per line instead of a loop per character.
-_EDITS = re.compile(
-    r"(?P<hyphen>-[ \t]*\r?\n\s*(?=[a-z]))"
-    r"|(?P<space> ?[^\S ]\s*| {2,}\s*)"  # any whitespace run but a single plain space
-    r"|(?P<other>[^\x00-\x7f]+)"
-)
+# Normalizing in two passes keeps it fast (about 100 MB/s): first `str.translate` maps, one for
+# one and in C, the quote marks, dashes and whitespace characters that need no more than that;
+# then one regex finds what changes length: runs of spaces, words hyphenated across a line break,
+# and the few characters that NFKC changes or that are dropped.
+def _unstable_class() -> str:
+    """A regex class of every character NFKC changes (or composes), or that normalization drops."""
+    points = [c for c in range(0x80, 0x10000)
+              if c not in _TRANSLATE and ((ch := chr(c)) in _DROP or unicodedata.combining(ch)
+                                          or unicodedata.normalize("NFKC", ch) != ch)]
+    ranges = []
+    for c in points:
+        if ranges and ranges[-1][1] == c - 1:
+            ranges[-1][1] = c
+        else:
+            ranges.append([c, c])
+    body = "".join(re.escape(chr(a)) if a == b else f"{re.escape(chr(a))}-{re.escape(chr(b))}" for a, b in ranges)
+    return f"[{body}\U00010000-\U0010ffff]"
+
+
+_TRANSLATE = {ord(k): v for k, v in _FOLD.items()} | {c: " " for c in range(0x10000) if chr(c).isspace()}
+# str.translate with a large table runs a dict lookup per character; a regex substitution per
+# target character scans at C speed and touches only what it replaces (about 2x faster here).
+_ONE_FOR_ONE = [
+    (re.compile("[" + re.escape("".join(chr(c) for c, v in _TRANSLATE.items() if v == target and chr(c) != target)) + "]"), target)
+    for target in sorted(set(_TRANSLATE.values()))
+]
+
+
+def _translate(text: str) -> str:
+    for pattern, target in _ONE_FOR_ONE:
+        text = pattern.sub(target, text)
+    return text
+_D = "[" + "".join(sorted(_DROP)) + "]"  # invisible characters, dropped; inside a run of spaces too
+_EDITS = re.compile(rf"(?P<space>[ {_D[1:-1]}]{{2,}})|(?P<hyphen>- +)(?=[a-z])|(?P<other>{_unstable_class()}+)")
+_LINE_BREAK_HYPHEN = re.compile(r"-[ \t]*\r?\n")
 _INNER_HYPHEN = re.compile(r"(?<=[^\W\d_])-(?=[^\W\d_])")
 
 
@@ -42,12 +69,14 @@ def _fold(run: str) -> str:
     chars = []
     i = 0
     while i < len(run):
+        if run[i] in _DROP:
+            i += 1
+            continue
         j = i + 1
         while j < len(run) and unicodedata.combining(run[j]):
             j += 1
-        if run[i] not in _DROP:
-            for ch in unicodedata.normalize("NFKC", run[i:j]):
-                chars.append(" " if ch.isspace() else _FOLD.get(ch, ch))
+        for ch in unicodedata.normalize("NFKC", run[i:j]):
+            chars.append(" " if ch.isspace() else _FOLD.get(ch, ch))
         i = j
     return "".join(chars)
 
@@ -83,33 +112,39 @@ class Normalized:
 
 
 def normalize(original: str) -> Normalized:
+    hyphen_breaks = {m.start() for m in _LINE_BREAK_HYPHEN.finditer(original)
+                     if m.start() and original[m.start() - 1].isalpha()}
+    text = _translate(original)
     pieces: list[str] = []
     anchors_norm, anchors_orig = array("q"), array("q")
     hyphenation = []
     position = last = 0  # position: length of the normalized text so far; last: original offset
-    for match in _EDITS.finditer(original):
+    for match in _EDITS.finditer(text):
         start, end = match.span()
         kind = match.lastgroup
         if kind == "other" and unicodedata.combining(original[start]) and last < start:
-            start -= 1  # a combining mark composes with the ASCII letter before it
-        pieces.append(original[last:start])
+            start -= 1  # a combining mark composes with the letter before it
+        pieces.append(text[last:start])
         position += start - last
-        if kind == "hyphen" and start and original[start - 1].isalpha():
-            replacement = ""
-            hyphenation.append(position)
-        elif kind == "hyphen":  # a dash at the end of a line, not a hyphenated word
-            replacement = "- "
-        elif kind == "space":
-            replacement = " "
+        if kind == "hyphen":
+            if start in hyphen_breaks:  # "cam-\npaign": one word, broken across lines
+                replacement = ""
+                hyphenation.append(position)
+            else:
+                replacement = "- "
+        elif kind == "space":  # spaces and invisible characters: one space, or nothing if no space
+            replacement = " " if " " in match.group() else ""
         else:
             replacement = _fold(original[start:end])
+            if replacement.startswith(" ") and pieces and pieces[-1].endswith(" "):
+                replacement = replacement.lstrip(" ")
         if len(replacement) != end - start:
             anchors_norm.extend((position, position + len(replacement)))
             anchors_orig.extend((start, end))
         pieces.append(replacement)
         position += len(replacement)
         last = end
-    pieces.append(original[last:])
+    pieces.append(text[last:])
     return Normalized("".join(pieces), anchors_norm, anchors_orig, frozenset(hyphenation))
 
 

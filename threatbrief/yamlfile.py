@@ -19,7 +19,6 @@ from .diagnostics import Diagnostic
 MAX_BYTES = 2 * 1024 * 1024
 MAX_DEPTH = 64
 
-Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 JsonPath = tuple[str | int, ...]
 
 _STR = "tag:yaml.org,2002:str"
@@ -31,6 +30,20 @@ _SCALAR_TAGS = {
     "tag:yaml.org,2002:null",
     "tag:yaml.org,2002:timestamp",  # kept as written: dates stay ISO strings
 }
+
+
+class Loader(yaml.CSafeLoader if hasattr(yaml, "CSafeLoader") else yaml.SafeLoader):  # type: ignore[misc]
+    """Safe loading with a fast path in tag resolution, which PyYAML runs in Python per scalar."""
+
+    _MAYBE_TYPED = frozenset("0123456789+-.~nNtTfFyYoO<=")
+
+    def resolve(self, kind: type, value: Any, implicit: tuple[bool, bool]) -> str:
+        if kind is yaml.ScalarNode:
+            if not implicit[0]:  # quoted: always a string
+                return _STR
+            if value and value[0] not in self._MAYBE_TYPED:  # cannot be a number, bool, null, date
+                return _STR
+        return super().resolve(kind, value, implicit)
 
 
 @dataclass
