@@ -124,3 +124,19 @@ def test_fast_normalizer_agrees_with_the_reference(text: str) -> None:
     assert normalized.text == reference(text)
     offsets = [normalized.to_original(i) for i in range(len(normalized.text))]
     assert offsets == sorted(offsets) and all(0 <= o < max(len(text), 1) for o in offsets)
+
+
+@pytest.mark.parametrize("quote", [
+    "The victim's vehicle was targeted - officials said - near the \"gold mine\"",
+    "Chinese Citizen. The victim's vehicle",
+    "one Chinese worker [...] far higher",
+    "one Chinese worker was killed and five wounded",
+    "One Chinese worker was killed",
+])
+def test_cheap_tiers_agree_with_full_matching(quote: str) -> None:
+    from threatbrief.quotes import find_typographic, find_verbatim, locate
+
+    full = find(quote, normalize(SOURCE))
+    for tier in (find_verbatim(quote, SOURCE), find_typographic(quote, SOURCE)):
+        assert tier is None or tier == full
+    assert locate(quote, SOURCE, lambda: normalize(SOURCE)) == full

@@ -7,7 +7,7 @@ import textwrap
 
 from .diagnostics import Diagnostic
 from .model import Assessment, Citation, Located, Registry
-from .quotes import MIN_QUOTE_CHARS, closest, find, find_verbatim, line_col, normalize
+from .quotes import MIN_QUOTE_CHARS, closest, line_col, locate, normalize
 from .sources import SourceLibrary, did_you_mean
 from .yamlfile import YamlDoc
 
@@ -48,7 +48,7 @@ def _check_citation(
         problems.append(_at(path, citation.quote_mark, "C002",
                             f"quote {citation.quote!r} is too short to verify (under {MIN_QUOTE_CHARS} characters)",
                             "quote the whole clause that supports the claim"))
-    spans = find_verbatim(citation.quote, source.text) or find(citation.quote, source.normalized)
+    spans = locate(citation.quote, source.text, lambda: source.normalized)
     if spans is None:
         miss = closest(citation.quote, source.normalized, source.text)
         line, col = line_col(source.text, miss.start)
@@ -76,7 +76,7 @@ def _found_elsewhere(citation: Citation, registry: Registry | None, library: Sou
         other, _, _ = library.get(path)
         if other is None or (words and words[0] not in other.text):  # cheap filter before matching
             continue
-        spans = find_verbatim(citation.quote, other.text) or find(citation.quote, other.normalized)
+        spans = locate(citation.quote, other.text, lambda: other.normalized)
         if spans:
             line, col = line_col(other.text, spans[0][0])
             return f"sources/{path}:{line}:{col}"

@@ -15,6 +15,7 @@ from array import array
 from bisect import bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Callable
 
 MIN_QUOTE_CHARS = 12
 
@@ -187,6 +188,47 @@ def find_verbatim(quote: str, text: str) -> list[tuple[int, int]] | None:
         spans.append((at, at + len(part)))
         position = at + len(part)
     return spans or None
+
+
+_VARIANTS = {ch: "[" + re.escape(target + "".join(k for k, v in _FOLD.items() if v == target)) + "]"
+             for target in set(_FOLD.values()) for ch in [target, *(k for k, v in _FOLD.items() if v == target)]}
+
+
+@lru_cache(maxsize=4096)
+def _typographic_pattern(part: str) -> re.Pattern[str]:
+    """A regex for `part` with any quote mark or dash variant and any run of whitespace."""
+    pieces = []
+    for token in re.split(r"(\s+)", part):
+        if token and token[0].isspace():
+            pieces.append(r"\s+")
+        else:
+            pieces.extend(_VARIANTS.get(ch) or re.escape(ch) for ch in token)
+    return re.compile("".join(pieces))
+
+
+def find_typographic(quote: str, text: str) -> list[tuple[int, int]] | None:
+    """Like `find_verbatim`, tolerating quote marks, dashes and whitespace: no normalized copy of
+    the source is needed, which spares most sources the (slower) full normalization."""
+    spans = []
+    position = 0
+    for part in (p.strip() for p in ELISION.split(quote)):
+        if not part:
+            continue
+        match = _typographic_pattern(part).search(text, position)
+        if match is None:
+            return None
+        spans.append(match.span())
+        position = match.end()
+    return spans or None
+
+
+def locate(quote: str, text: str, normalized: Callable[[], Normalized]) -> list[tuple[int, int]] | None:
+    """Where `quote` stands in `text`: the cheapest test that can find it, the full one last.
+
+    Each tier accepts only what the next would also accept, so the result never depends on
+    which tier found it.
+    """
+    return find_verbatim(quote, text) or find_typographic(quote, text) or find(quote, normalized())
 
 
 def find(quote: str, source: Normalized) -> list[tuple[int, int]] | None:
