@@ -66,6 +66,9 @@ FIRING: dict[str, Callable[[Path], None]] = {
     "F003": _replace(A, "perpetrator: ISKP", "perpetrator: ISIS-K"),
     "K001": _replace(A, KJ_SECOND, ""),
     "K002": _replace(R, "reliability: B", "reliability: E"),
+    "T001": _replace(A, "are likely to continue.", "will almost certainly continue."),
+    "T002": _replace(A, "are likely to continue.", "are likely to continue and may spread."),
+    "T003": _replace(R, "reliability: B", "reliability: B\n    tlp: \"TLP:RED\""),
     "A001": _replace(A, "- id: campaign-threat", "- id: convoy-attack"),
     "X001": _write("threatbrief.toml", "[rules]\nC999 = \"off\"\n"),
 }
@@ -123,6 +126,9 @@ NOT_FIRING: dict[str, Callable[[Path], None]] = {
     "F002": _replace(A, "province: Khatlon", "province: khatlon"),
     "F003": _replace(A, "perpetrator: ISKP", "perpetrator: Islamic State Khorasan Province"),
     "K002": _replace(R, "reliability: D", "reliability: E"),  # the other source is still graded B
+    "T001": _replace(A, "are likely to continue.", "are likely to continue; the likelihood of a lull is low."),
+    "T002": _replace(A, "are likely to continue.", "are likely to continue, the mayor said."),
+    "T003": _replace(R, "reliability: B", "reliability: B\n    tlp: \"TLP:AMBER\""),  # same as the assessment
 }
 
 
@@ -161,3 +167,22 @@ def test_fact_errors_name_the_field_at_its_line(basic: Path) -> None:
     (problem,) = check(Project.at(basic)).diagnostics
     assert problem.line == line_of(basic / A, "wounded: 5")
     assert "wounded 5" in problem.message and "convoy-attack" in problem.message
+
+
+@pytest.mark.parametrize("declared, text, fires", [
+    ("likely", "ISKP will likely attack again.", False),
+    ("likely", "ISKP will probably attack again.", False),            # same band, prose form
+    ("probable", "An attack is likely.", False),                       # the band's other term
+    ("likely", "ISKP will very likely attack again.", True),           # 'very likely' is one term, 80-95 %
+    ("very likely", "ISKP will highly likely attack again.", False),
+    ("unlikely", "A lull is unlikely.", False),
+    ("likely", "A lull is unlikely.", True),
+    ("roughly even chance", "There is an even chance of an attack.", False),
+    ("almost certain", "ISKP will Almost Certainly attack.", False),   # case does not matter
+    ("remote", "An attack is highly unlikely.", True),
+])
+def test_estimative_terms_are_held_to_the_declared_band(declared: str, text: str, fires: bool) -> None:
+    from threatbrief.tradecraft import BAND_OF_TERM, estimative_terms
+
+    mismatched = [t for t, band in estimative_terms(text) if band != BAND_OF_TERM[declared]]
+    assert bool(mismatched) == fires, mismatched

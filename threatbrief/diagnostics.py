@@ -52,6 +52,10 @@ _RULES = [
     # Judgments
     Rule("K001", "judgment-single-source", Severity.WARNING, "A key judgment rests on a single source."),
     Rule("K002", "judgment-weak-sources", Severity.WARNING, "A key judgment rests only on sources graded D, E or F."),
+    # Tradecraft
+    Rule("T001", "likelihood-mismatch", Severity.ERROR, "A key judgment's text uses an estimative term of another ICD 203 band than it declares."),
+    Rule("T002", "hedge-without-band", Severity.WARNING, "A key judgment hedges ('may', 'could', 'possibly', 'perhaps'…) without a probability band."),
+    Rule("T003", "tlp-stricter-source", Severity.ERROR, "An assessment cites a source whose TLP is stricter than its own."),
     # Assessment content
     Rule("A001", "incident-id-duplicate", Severity.ERROR, "Two incidents of one assessment share an id."),
     Rule("S006", "source-uncited", Severity.WARNING, "A registered source is cited by no assessment."),

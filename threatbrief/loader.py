@@ -34,7 +34,7 @@ def load_registry(project: Project) -> tuple[Registry | None, list[Diagnostic]]:
             path=path, title=entry["title"], publisher=entry.get("publisher"), author=entry.get("author"),
             published=entry["published"], language=entry["language"], kind=entry.get("kind"),
             url=entry.get("url"), reliability=entry["reliability"], rationale=entry["rationale"],
-            sha256=entry["sha256"], mark=doc.mark(("sources", i, "path")),
+            sha256=entry["sha256"], mark=doc.mark(("sources", i, "path")), tlp=entry.get("tlp"),
         )
     return Registry(display, sources), problems
 
@@ -107,7 +107,7 @@ class _AssessmentBuilder:
             date_note=raw.get("date_note"), country=raw["country"], province=raw.get("province"),
             district=raw.get("district"), place=raw.get("place"), attack_type=raw.get("attack_type"),
             target_type=raw.get("target_type"), target_nationality=raw.get("target_nationality"),
-            perpetrator=raw.get("perpetrator"), claimed=raw.get("claimed", "unknown"),
+            perpetrator=raw.get("perpetrator"), claimed=raw.get("claimed", "unknown"), claim_note=raw.get("claim_note"),
             killed=raw.get("killed"), wounded=raw.get("wounded"), summary=raw.get("summary"),
             citations=self._citations(("incidents", i)),
         )

@@ -114,6 +114,7 @@ class Incident:
     target_nationality: str | None
     perpetrator: str | None
     claimed: bool | str
+    claim_note: str | None  # how it was claimed: "statement on Telegram"
     killed: int | None
     wounded: int | None
     summary: str | None
@@ -158,6 +159,7 @@ class Source:
     rationale: str
     sha256: str
     mark: Mark
+    tlp: str | None = None  # a source may itself carry a handling restriction
 
 
 @dataclass(frozen=True)

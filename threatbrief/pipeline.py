@@ -24,6 +24,7 @@ from .loader import load_assessment, load_registry
 from .model import CheckedAssessment, Registry
 from .project import Project
 from .sources import SourceLibrary, check_registry
+from .tradecraft import check_tradecraft
 
 
 @dataclass
@@ -73,6 +74,7 @@ def check(project: Project, names: list[str] | None = None, strict: bool = False
             continue
         problems, locations = check_assessment(assessment, doc, registry, library)
         diagnostics += problems + check_facts(assessment, doc) + check_coverage(assessment, doc, registry)
+        diagnostics += check_tradecraft(assessment, doc, registry)
         loaded.append(assessment)
         verified += len(locations)
         if len(locations) == len(assessment.citations):
