@@ -6,11 +6,14 @@ from threatbrief.charts import UNDATED, build_charts, frequency_table, render_sv
 from threatbrief.model import FuzzyDate, Incident
 
 
-def incident(date: str, kind: str = "attack", target: str | None = "business", nationality: str | None = "Chinese") -> Incident:
+def incident(date: str, kind: str = "attack", target: str | None = "business", nationality: str | None = "Chinese",
+             killed: int | None = None, wounded: int | None = None, country: str = "Afghanistan",
+             province: str | None = None) -> Incident:
     return Incident(
-        id=f"i-{date}-{kind}", title="t", kind=kind, date=FuzzyDate.parse(date), date_note=None, country="Afghanistan",
-        province=None, district=None, place=None, attack_type=None, target_type=target, target_nationality=nationality,
-        perpetrator=None, claimed="unknown", killed=None, wounded=None, summary=None, citations=[],
+        id=f"i-{date}-{kind}", title="t", kind=kind, date=FuzzyDate.parse(date), date_note=None, country=country,
+        province=province, district=None, place=None, attack_type=None, target_type=target,
+        target_nationality=nationality, perpetrator=None, claimed="unknown", claim_note=None, killed=killed,
+        wounded=wounded, summary=None, citations=[],
     )
 
 
