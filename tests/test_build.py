@@ -76,8 +76,10 @@ def test_citation_markers_link_to_highlighted_passages(built: Path) -> None:
 def test_charts_have_alt_text_and_a_data_table(built: Path) -> None:
     html = (built / "reports" / "border.html").read_text(encoding="utf-8")
     alts = re.findall(r'<img src="data:image/svg\+xml[^"]*" alt="([^"]+)"', html)
-    assert len(alts) == 2 and all("1 attack" in alt for alt in alts)
-    assert html.count('<table class="chart-data">') == 2
+    assert len(alts) == 4
+    assert sum("1 attack in all" in alt for alt in alts) == 3
+    assert any("5 people in all. 2024: 5 (1 killed, 4 wounded)" in alt for alt in alts)
+    assert html.count('<table class="chart-data">') == 4
 
 
 def test_index_lists_every_briefing(built: Path) -> None:
@@ -94,3 +96,34 @@ def test_errors_stop_the_build_and_keep_previous_reports(built: Path, tmp_path: 
     assert not result.check.ok and result.written == []
     after = {p.name: p.read_bytes() for p in (root / "reports").iterdir()}
     assert after == before
+
+
+def test_judgment_on_weak_sources_is_flagged_in_the_briefing(built: Path, tmp_path: Path) -> None:
+    assert "rests only on sources graded D–F" not in (built / "reports" / "border.html").read_text(encoding="utf-8")
+    root = tmp_path / "weak"
+    shutil.copytree(built, root)
+    edit(root / "sources" / "sources.yaml", "reliability: B", "reliability: E")
+    result = build(Project.at(root), formats=("html",))
+    assert result.check.ok and [d.code for d in result.check.diagnostics] == ["K002"]
+    html = (root / "reports" / "border.html").read_text(encoding="utf-8")
+    assert html.count("rests only on sources graded D–F") == 1
+
+
+def test_shipped_briefings_show_likelihood_band_confidence_and_grades(tmp_path: Path) -> None:
+    from conftest import REPO
+    from threatbrief.tradecraft import likelihood_label
+
+    root = tmp_path / "shipped"
+    for part in ("assessments", "sources"):
+        shutil.copytree(REPO / part, root / part)
+    result = build(Project.at(root), formats=("html",))
+    assert result.check.ok
+    for checked in result.check.assessments:
+        a = checked.assessment
+        html = (root / "reports" / f"{a.name}.html").read_text(encoding="utf-8")
+        for kj in a.key_judgments:
+            assert f'<span class="likelihood">{likelihood_label(kj.likelihood)}</span>' in html
+            assert f'<span class="confidence">{kj.confidence} confidence</span>' in html
+        grades = re.findall(r'<td class="grade"><abbr title="[^"]+">([A-F])</abbr>', html)
+        assert len(grades) == len(a.cited_sources())
+        assert f'<div class="tlp-running" aria-hidden="true" style="color: ' in html

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from threatbrief.charts import UNDATED, build_charts, frequency_table, render_svg, targets_table
+from threatbrief.charts import (
+    UNDATED, build_charts, casualties_table, frequency_table, places_table, render_svg, targets_table,
+)
 from threatbrief.model import FuzzyDate, Incident
 
 
@@ -63,3 +65,26 @@ def test_svg_is_reproducible_and_has_no_date() -> None:
     first, second = render_svg(table, False, "Target type"), render_svg(table, False, "Target type")
     assert first == second
     assert first.startswith("<?xml") and "<dc:date>" not in first
+
+
+def test_casualties_sum_known_figures_and_note_the_unknown() -> None:
+    incidents = [incident("2024", killed=1, wounded=4), incident("2024", killed=2), incident("2022"),
+                 incident("unknown", killed=3), incident("2023", kind="plot", killed=9)]
+    table = casualties_table(incidents)
+    assert table.rows == ["2022", "2023", "2024", UNDATED]
+    assert (table.count("2024", "killed"), table.count("2024", "wounded")) == (3, 4)
+    assert table.count(UNDATED, "killed") == 3 and table.row_total("2023") == 0
+    chart = next(c for c in build_charts(incidents) if c.slug == "casualties")
+    assert "3 of 4 attack(s) lack a killed or wounded figure" in chart.note
+
+
+def test_no_figure_at_all_is_not_a_chart_of_zeros() -> None:
+    chart = next(c for c in build_charts([incident("2024")]) if c.slug == "casualties")
+    assert chart.svg == "" and "no source gives a figure" in chart.note
+
+
+def test_places_by_country_and_province() -> None:
+    table = places_table([incident("2024", country="Tajikistan"), incident("2024", province="Takhar"),
+                          incident("2024", province="Kabul"), incident("2023", province="Kabul")])
+    assert table.rows == ["Afghanistan", "Tajikistan"]
+    assert table.count("Afghanistan", "Kabul") == 2 and table.count("Tajikistan", "province unknown") == 1

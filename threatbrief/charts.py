@@ -79,33 +79,75 @@ def targets_table(incidents: list[Incident]) -> Table:
     return _table("Target type", pairs)
 
 
-def _describe(table: Table, what: str) -> str:
+def places_table(incidents: list[Incident]) -> Table:
+    """Attacks by country, split by province."""
+    pairs = [(i.country, i.province or "province unknown") for i in attacks(incidents)]
+    return _table("Country", pairs)
+
+
+def casualties_table(incidents: list[Incident]) -> Table:
+    """People killed and wounded per year, summed over the attacks whose figures a source gives.
+
+    An attack with no figure adds nothing: the chart's note says how many such attacks there are,
+    so a reader does not take a missing count for zero.
+    """
+    counts: dict[tuple[str, str], int] = {}
+    rows: list[str] = []
+    years = sorted({i.date.year for i in attacks(incidents) if i.date.year})
+    rows = [str(y) for y in range(years[0], years[-1] + 1)] if years else []
+    for incident in attacks(incidents):
+        row = str(incident.date.year) if incident.date.year else UNDATED
+        if row not in rows:
+            rows.append(row)
+        for column, value in (("killed", incident.killed), ("wounded", incident.wounded)):
+            if value:
+                counts[(row, column)] = counts.get((row, column), 0) + value
+    columns = [c for c in ("killed", "wounded") if any(k[1] == c for k in counts)]
+    return Table("Year", rows if counts else [], columns, counts)
+
+
+def _describe(table: Table, what: str, unit: str, any_attack: bool) -> str:
     if not table.total:
-        return f"No attacks are recorded, so there is no chart of {what}."
+        missing = "No source gives a figure" if any_attack else "No attacks are recorded"
+        return f"{missing}, so there is no chart of {what}."
     parts = []
     for row in table.rows:
         split = ", ".join(f"{table.count(row, c)} {c}" for c in table.columns if table.count(row, c))
         parts.append(f"{row}: {table.row_total(row)}" + (f" ({split})" if split else ""))
-    return f"Bar chart of {what}, {table.total} attack{'s' * (table.total != 1)} in all. " + "; ".join(parts) + "."
+    noun = unit if table.total != 1 else unit.rstrip("s").replace("peopl", "person")
+    return f"Bar chart of {what}, {table.total} {noun} in all. " + "; ".join(parts) + "."
 
 
 def build_charts(incidents: list[Incident]) -> list[Chart]:
-    frequency = frequency_table(incidents)
-    targets = targets_table(incidents)
+    """The briefing's charts, each with its data table, alt text and a note on what is missing."""
+    found = attacks(incidents)
+    unknown_toll = sum(1 for i in found if i.killed is None or i.wounded is None)
+    specs = [
+        ("attack-frequency", "Attacks per year by target type", frequency_table(incidents),
+         "attacks per year by target type", "attacks", False, "Target type"),
+        ("targets", "Attacks by target type and nationality", targets_table(incidents),
+         "attacks by target type and target nationality", "attacks", True, "Target nationality"),
+        ("casualties", "People killed and wounded per year", casualties_table(incidents),
+         "people killed and wounded per year", "people", False, "Casualties"),
+        ("places", "Attacks by country and province", places_table(incidents),
+         "attacks by country and province", "attacks", True, "Province"),
+    ]
     charts = []
-    for slug, title, table, what, horizontal, legend in (
-        ("attack-frequency", "Attacks per year by target type", frequency, "attacks per year by target type", False, "Target type"),
-        ("targets", "Attacks by target type and nationality", targets, "attacks by target type and target nationality", True, "Target nationality"),
-    ):
-        note = "" if table.total else "Too little data to plot: no attacks recorded."
+    for slug, title, table, what, unit, horizontal, legend in specs:
+        notes = []
+        if not table.total:
+            notes.append("Too little data to plot: " + ("no attacks recorded." if not found else "no source gives a figure."))
         if UNDATED in table.rows:
-            note = "Attacks whose year no source gives are counted under “date unknown”."
-        svg = render_svg(table, horizontal, legend) if table.total else ""
-        charts.append(Chart(slug, title, _describe(table, what), table, svg, note))
+            notes.append("Attacks whose year no source gives are counted under “date unknown”.")
+        if slug == "casualties" and unknown_toll:
+            notes.append(f"{unknown_toll} of {len(found)} attack(s) lack a killed or wounded figure in the sources; "
+                         "they add nothing here, which is not the same as no casualties.")
+        svg = render_svg(table, horizontal, legend, unit.capitalize()) if table.total else ""
+        charts.append(Chart(slug, title, _describe(table, what, unit, bool(found)), table, svg, " ".join(notes)))
     return charts
 
 
-def render_svg(table: Table, horizontal: bool, legend_title: str) -> str:
+def render_svg(table: Table, horizontal: bool, legend_title: str, axis_label: str = "Attacks") -> str:
     """A stacked bar chart as SVG text, byte-identical for identical tables."""
     import matplotlib
 
@@ -138,7 +180,7 @@ def render_svg(table: Table, horizontal: bool, legend_title: str) -> str:
             ticks_axis, count_axis = (ax.yaxis, ax.xaxis) if horizontal else (ax.xaxis, ax.yaxis)
             ticks_axis.set_ticks(positions, labels=table.rows)
             count_axis.get_major_locator().set_params(integer=True)
-            (ax.set_xlabel if horizontal else ax.set_ylabel)("Attacks")
+            (ax.set_xlabel if horizontal else ax.set_ylabel)(axis_label)
             if horizontal:
                 ax.invert_yaxis()
             ax.legend(title=legend_title, frameon=False, fontsize=8, title_fontsize=8,

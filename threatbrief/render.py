@@ -18,7 +18,8 @@ from markupsafe import Markup, escape
 from . import __version__, tradecraft
 from .charts import Chart
 from .citations import MARKER
-from .model import CheckedAssessment, Citation, Located, Registry, Source
+from .coverage import WEAK_GRADES
+from .model import Assessment, CheckedAssessment, Citation, Located, Registry, Source
 from .project import Project
 
 BUILTIN_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -121,10 +122,13 @@ def briefing_html(
         passage(c, located, source_texts[c.source], registry.sources.get(c.source))
         for c, located in checked.iter_citations()
     ]
-    cited_for: dict[str, list[int]] = {}
+    cited_for: dict[str, dict[str, list[int]]] = {}  # source -> what it supports -> endnote numbers
     for c in assessment.citations:
-        cited_for.setdefault(c.source, []).append(c.number)
+        cited_for.setdefault(c.source, {}).setdefault(_owner(assessment, c), []).append(c.number)
     sources = [(registry.sources[path], cited_for[path]) for path in assessment.cited_sources() if path in registry.sources]
+    weak = {i for i, kj in enumerate(assessment.key_judgments)
+            if kj.citations and {registry.sources[c.source].reliability for c in kj.citations
+                                 if c.source in registry.sources} <= WEAK_GRADES}
     attacks = sorted((i for i in assessment.incidents if i.kind == "attack"), key=lambda i: i.date.sort_key())
     others = sorted((i for i in assessment.incidents if i.kind != "attack"), key=lambda i: i.date.sort_key())
     return env.get_template("briefing.html.j2").render(
@@ -138,8 +142,20 @@ def briefing_html(
         chart_uri=chart_data_uri,
         passages=passages,
         sources=sources,
+        weak_judgments=weak,
         escape=escape,
     )
+
+
+def _owner(assessment: Assessment, citation: Citation) -> str:
+    """What a citation supports, as the source table names it."""
+    kind, index = citation.yaml_path[0], citation.yaml_path[1]
+    assert isinstance(index, int)
+    if kind == "key_judgments":
+        return f"Key judgment {index + 1}"
+    if kind == "sections":
+        return assessment.sections[index].title
+    return f"Incident: {assessment.incidents[index].title}"
 
 
 def index_html(env: jinja2.Environment, assessments: list[CheckedAssessment]) -> str:
