@@ -127,3 +127,49 @@ def test_shipped_briefings_show_likelihood_band_confidence_and_grades(tmp_path: 
         grades = re.findall(r'<td class="grade"><abbr title="[^"]+">([A-F])</abbr>', html)
         assert len(grades) == len(a.cited_sources())
         assert f'<div class="tlp-running" aria-hidden="true" style="color: ' in html
+
+
+def test_every_endnote_link_has_a_target_and_links_back(built: Path) -> None:
+    html = (built / "reports" / "border.html").read_text(encoding="utf-8")
+    ids = set(re.findall(r'id="([^"]+)"', html))
+    targets = set(re.findall(r'href="#([^"]+)"', html))
+    assert targets <= ids, targets - ids
+    notes = re.findall(r'<li id="cite-(\d+)"', html)
+    assert notes and all(f'href="#ref-{n}"' in html and f'id="ref-{n}"' in html for n in notes)
+
+
+def test_pdf_outline_follows_the_headings(built: Path) -> None:
+    reader = PdfReader(built / "reports" / "border.pdf")
+
+    def titles(items) -> list[str]:
+        out = []
+        for item in items:
+            out.extend(titles(item) if isinstance(item, list) else [item.title])
+        return out
+
+    outline = titles(reader.outline)
+    for heading in ("Border attack on Chinese workers", "Key judgments", "Summary", "What happened", "Incidents",
+                    "Charts", "Assessment of sources", "Appendix: cited passages"):
+        assert heading in outline, outline
+    assert reader.metadata.subject == "A test assessment."
+    assert reader.metadata["/CreationDate"].startswith("D:20241201")
+
+
+def test_two_clean_builds_are_byte_identical(built: Path, tmp_path: Path) -> None:
+    again = tmp_path / "elsewhere" / "basic"
+    shutil.copytree(built, again, ignore=shutil.ignore_patterns("reports"))
+    result = build(Project.at(again))
+    assert result.check.ok
+    for name in ("border.html", "border.pdf", "index.html"):
+        assert (again / "reports" / name).read_bytes() == (built / "reports" / name).read_bytes(), name
+
+
+def test_project_templates_and_logo_take_precedence(built: Path, tmp_path: Path) -> None:
+    root = tmp_path / "themed"
+    shutil.copytree(built, root, ignore=shutil.ignore_patterns("reports"))
+    (root / "templates").mkdir()
+    (root / "templates" / "logo.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>', encoding="utf-8")
+    (root / "templates" / "index.html.j2").write_text("<html lang=en><title>Ours</title>{{ assessments | length }}</html>", encoding="utf-8")
+    assert build(Project.at(root), formats=("html",)).check.ok
+    assert (root / "reports" / "index.html").read_text(encoding="utf-8") == "<html lang=en><title>Ours</title>1</html>"
+    assert '<img class="logo" src="data:image/svg+xml;base64,' in (root / "reports" / "border.html").read_text(encoding="utf-8")

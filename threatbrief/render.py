@@ -56,26 +56,34 @@ def sanitize(html: str) -> str:
                      url_schemes={"http", "https", "mailto"}, link_rel="noopener noreferrer")
 
 
-def markdown_html(text: str, numbers: dict[str, int], shift_headings: int = 2) -> Markup:
-    """Markdown with [@id] markers -> sanitized HTML with endnote links.
+class CiteLinks:
+    """Endnote links; the first link to each note gets the id the appendix links back to."""
 
-    Markers become tokens that Markdown and the sanitizer leave alone, and only then our own
-    trusted link markup, so no author text reaches the page unsanitized.
-    """
-    tokenized = MARKER.sub(lambda m: f"⟦cite:{numbers[m.group(1)]}⟧" if m.group(1) in numbers else m.group(0), text)
-    tokenized = re.sub(r"[ \t]*\n?[ \t]*(?=⟦cite:)", "", tokenized)  # markers hug the word they source
-    html = markdown.markdown(tokenized, extensions=["tables", "sane_lists"], output_format="html")
-    for level in range(6 - shift_headings, 0, -1):
-        html = re.sub(rf"<(/?)h{level}\b", rf"<\1h{level + shift_headings}", html)
-    return Markup(_TOKEN.sub(lambda m: cite_link(int(m.group(1))), sanitize(html)))
+    def __init__(self) -> None:
+        self.anchored: set[int] = set()
 
+    def link(self, number: int) -> str:
+        anchor = ""
+        if number not in self.anchored:
+            self.anchored.add(number)
+            anchor = f' id="ref-{number}"'
+        return f'<sup class="cite"><a href="#cite-{number}"{anchor} role="doc-noteref">[{number}]</a></sup>'
 
-def cite_link(number: int) -> str:
-    return f'<sup class="cite"><a href="#cite-{number}" role="doc-noteref">[{number}]</a></sup>'
+    def links(self, citations: list[Citation]) -> Markup:
+        return Markup("".join(self.link(c.number) for c in citations))
 
+    def markdown(self, text: str, numbers: dict[str, int], shift_headings: int = 2) -> Markup:
+        """Markdown with [@id] markers -> sanitized HTML with endnote links.
 
-def cite_links(citations: list[Citation]) -> Markup:
-    return Markup("".join(cite_link(c.number) for c in citations))
+        Markers become tokens that Markdown and the sanitizer leave alone, and only then our own
+        trusted link markup, so no author text reaches the page unsanitized.
+        """
+        tokenized = MARKER.sub(lambda m: f"⟦cite:{numbers[m.group(1)]}⟧" if m.group(1) in numbers else m.group(0), text)
+        tokenized = re.sub(r"[ \t]*\n?[ \t]*(?=⟦cite:)", "", tokenized)  # markers hug the word they source
+        html = markdown.markdown(tokenized, extensions=["tables", "sane_lists"], output_format="html")
+        for level in range(6 - shift_headings, 0, -1):
+            html = re.sub(rf"<(/?)h{level}\b", rf"<\1h{level + shift_headings}", html)
+        return Markup(_TOKEN.sub(lambda m: self.link(int(m.group(1))), sanitize(html)))
 
 
 @dataclass(frozen=True)
@@ -107,6 +115,17 @@ def passage(citation: Citation, located: Located, text: str, source: Source | No
     return Passage(citation, source, located, [s for s in segments if s[0]], lo > line_start, hi < line_end)
 
 
+def logo_data_uri(env: jinja2.Environment) -> str:
+    """A project's `templates/logo.svg` (or .png), inlined for the cover; '' when there is none."""
+    for name, mime in (("logo.svg", "image/svg+xml"), ("logo.png", "image/png")):
+        for loader in env.loader.loaders:  # type: ignore[union-attr]
+            for folder in loader.searchpath:
+                path = Path(folder) / name
+                if path.is_file() and path.stat().st_size <= 512 * 1024:
+                    return f"data:{mime};base64," + base64.b64encode(path.read_bytes()).decode("ascii")
+    return ""
+
+
 def chart_data_uri(chart: Chart) -> str:
     """Charts go in as data: URIs, so ids and <style> of several SVGs cannot collide on one page."""
     return "data:image/svg+xml;base64," + base64.b64encode(chart.svg.encode("utf-8")).decode("ascii")
@@ -131,10 +150,12 @@ def briefing_html(
                                  if c.source in registry.sources} <= WEAK_GRADES}
     attacks = sorted((i for i in assessment.incidents if i.kind == "attack"), key=lambda i: i.date.sort_key())
     others = sorted((i for i in assessment.incidents if i.kind != "attack"), key=lambda i: i.date.sort_key())
+    cites = CiteLinks()
     return env.get_template("briefing.html.j2").render(
         a=assessment,
-        md=lambda text: markdown_html(text, numbers),
-        cite_links=cite_links,
+        md=lambda text: cites.markdown(text, numbers),
+        cite_links=cites.links,
+        logo=logo_data_uri(env),
         sections_unreferenced=lambda s: [c for c in s.citations if not c.id or f"[@{c.id}]" not in s.body],
         attacks=attacks,
         other_incidents=others,
