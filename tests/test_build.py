@@ -53,7 +53,9 @@ def test_html_is_self_contained(built: Path) -> None:
     html = (built / "reports" / "border.html").read_text(encoding="utf-8")
     # Nothing that a browser would fetch: no src/href to another origin, no stylesheet links.
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:|//|file:)""", html)
-    assert "<link" not in html
+    assert "<link" not in html and "@import" not in html
+    assert not re.search(r"""url\(\s*(?!['"]?data:)""", html)  # CSS may only use inline data
+    assert not re.search(r"<(script|iframe|object|embed|video|audio|source)\b", html)
     assert re.findall(r'<img src="data:image/svg\+xml;base64,', html)
 
 
