@@ -31,7 +31,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_outputs_are_written(built: Path) -> None:
-    names = sorted(p.name for p in (built / "reports").iterdir())
+    names = sorted(p.name for p in (built / "reports").iterdir() if not p.name.startswith("."))
     assert names == ["border.html", "border.pdf", "index.html"]
 
 

@@ -31,6 +31,8 @@ def _parser() -> argparse.ArgumentParser:
                          help="'html' or 'pdf' to build one format; assessment names to build only those")
     p_build.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1, metavar="N",
                          help="render N briefings in parallel processes (default: number of cores)")
+    p_build.add_argument("--force", action="store_true", help="rebuild everything, stale or not")
+    p_build.add_argument("--explain", action="store_true", help="say why each output is rebuilt")
     p_check = sub.add_parser("check", help="validate assessments, registry and every citation; write nothing")
     p_check.add_argument("names", nargs="*", metavar="NAME", help="assessment names (default: all)")
     p_check.add_argument("--format", choices=["text", "json", "github"], default="text",
@@ -72,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     names = [t for t in targets if t not in ("html", "pdf")]
     if args.jobs < 1:
         _parser().error("-j/--jobs must be at least 1")
-    return _build(project, names, formats, args.jobs, args.strict)
+    return _build(project, names, formats, args)
 
 
 def _print_diagnostics(result: CheckResult, fmt: str = "text") -> None:
@@ -96,15 +98,27 @@ def _check(project: Project, names: list[str], fmt: str, strict: bool) -> int:
     return 0 if result.ok else 1
 
 
-def _build(project: Project, names: list[str], formats: tuple[str, ...], jobs: int, strict: bool) -> int:
+def _build(project: Project, names: list[str], formats: tuple[str, ...], args: argparse.Namespace) -> int:
+    def progress(name: str, seconds: float) -> None:
+        # One plain line per briefing as it completes: readable on a terminal and in CI logs.
+        print(f"  built {name} ({', '.join(formats)}) in {seconds:.1f} s", flush=True)
+
     try:
-        result = build(project, names or None, formats, jobs, strict)
+        result = build(project, names or None, formats, args.jobs, args.strict, args.force, progress)
     except BuildError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    if result.notice:
+        print(f"notice: {result.notice}", file=sys.stderr)
+    if args.explain:
+        for output, reasons in sorted(result.reasons.items()):
+            print(f"{output}: {'; '.join(reasons)}")
+    if result.check is None:
+        print(f"everything up to date ({len(result.up_to_date)} outputs) in {result.seconds:.2f} s")
+        return 0
     if not result.check.ok:
         _print_diagnostics(result.check)
-        print("build stopped: fix the errors above; no report was written", file=sys.stderr)
+        print("build stopped: fix the problems above; no report was written", file=sys.stderr)
         return 1
     if result.check.diagnostics:
         print(format_text(result.check.diagnostics, color=sys.stdout.isatty()))
@@ -112,7 +126,8 @@ def _build(project: Project, names: list[str], formats: tuple[str, ...], jobs: i
         print(f"warning: {warning}", file=sys.stderr)
     for path in result.written:
         print(f"wrote {project.display(path)}")
-    print(f"built {len(result.check.assessments)} briefing(s) in {result.seconds:.1f} s")
+    print(f"built {len(result.written)} output(s), {len(result.up_to_date)} up to date, 0 failed, "
+          f"in {result.seconds:.1f} s")
     return 0
 
 

@@ -14,9 +14,10 @@ from typing import Iterator
 from urllib.request import url2pathname
 
 from weasyprint import HTML
+
+from .project import PDF_VARIANT
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-PDF_VARIANT = "pdf/ua-1"  # tagged PDF for screen readers; reproducible with SOURCE_DATE_EPOCH
 _DATA_IMAGES = ("data:image/svg+xml", "data:image/png", "data:image/jpeg")
 
 

@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+PDF_VARIANT = "pdf/ua-1"  # tagged PDF for screen readers; see README, "PDF/UA-1, not PDF/A"
+BUILTIN_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
 
 @dataclass(frozen=True)
 class Project:
@@ -34,6 +37,13 @@ class Project:
     def templates_dir(self) -> Path:
         return self.root / "templates"
 
+    def key(self, path: Path) -> str:
+        """How the build manifest names a file: relative inside the project, absolute outside."""
+        try:
+            return path.resolve().relative_to(self.root).as_posix()
+        except ValueError:
+            return str(path.resolve())
+
     def display(self, path: Path) -> str:
         """A path as shown to the user: relative to the project when inside it."""
         try:
@@ -43,6 +53,6 @@ class Project:
 
     def assessment_files(self, names: list[str] | None = None) -> list[Path]:
         files = sorted(self.assessments_dir.glob("*.yaml")) if self.assessments_dir.is_dir() else []
-        if names:
+        if names is not None:
             files = [f for f in files if f.stem in names]
         return files

@@ -9,6 +9,7 @@ import base64
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import jinja2
 import markdown
@@ -20,9 +21,8 @@ from .charts import Chart
 from .citations import MARKER
 from .coverage import WEAK_GRADES
 from .model import Assessment, CheckedAssessment, Citation, Located, Registry, Source
-from .project import Project
+from .project import BUILTIN_TEMPLATES, Project
 
-BUILTIN_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 CONTEXT_CHARS = 160
 
 _ALLOWED_TAGS = {
@@ -179,6 +179,7 @@ def _owner(assessment: Assessment, citation: Citation) -> str:
     return f"Incident: {assessment.incidents[index].title}"
 
 
-def index_html(env: jinja2.Environment, assessments: list[CheckedAssessment]) -> str:
-    items = sorted((c.assessment for c in assessments), key=lambda a: (a.date, a.title), reverse=True)
+def index_html(env: jinja2.Environment, entries: list[dict[str, Any]]) -> str:
+    """The list of briefings, newest first, from each one's index entry (see pipeline.index_entry)."""
+    items = sorted(entries, key=lambda e: (e["date"], e["title"]), reverse=True)
     return env.get_template("index.html.j2").render(assessments=items)

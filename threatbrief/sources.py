@@ -99,10 +99,12 @@ def did_you_mean(wanted: str, candidates: list[str]) -> str:
     return f"did you mean {close[0]!r}?" if close else ""
 
 
-def check_registry(registry: Registry, library: SourceLibrary) -> list[Diagnostic]:
-    """Each registered file must exist inside sources/ and still hash to the recorded sha256."""
+def check_registry(registry: Registry, library: SourceLibrary, only: set[str] | None = None) -> list[Diagnostic]:
+    """Each registered file (or each of `only`) must exist in sources/ and still hash to its sha256."""
     problems = []
     for source in registry.sources.values():
+        if only is not None and source.path not in only:
+            continue
         line, col = source.mark
         text, code, message = library.get(source.path)
         if text is None:
