@@ -99,9 +99,9 @@ def _check(project: Project, names: list[str], fmt: str, strict: bool) -> int:
 
 
 def _build(project: Project, names: list[str], formats: tuple[str, ...], args: argparse.Namespace) -> int:
-    def progress(name: str, seconds: float) -> None:
+    def progress(name: str, seconds: float, done: int, total: int) -> None:
         # One plain line per briefing as it completes: readable on a terminal and in CI logs.
-        print(f"  built {name} ({', '.join(formats)}) in {seconds:.1f} s", flush=True)
+        print(f"  [{done}/{total}] built {name} in {seconds:.1f} s", flush=True)
 
     try:
         result = build(project, names or None, formats, args.jobs, args.strict, args.force, progress)

@@ -141,7 +141,7 @@ def render_briefing(job: RenderJob) -> Rendered:
 
 def build(
     project: Project, names: list[str] | None = None, formats: tuple[str, ...] = ("html", "pdf"), jobs: int = 1,
-    strict: bool = False, force: bool = False, progress: Callable[[str, float], None] | None = None,
+    strict: bool = False, force: bool = False, progress: Callable[[str, float, int, int], None] | None = None,
 ) -> BuildResult:
     """Rebuild what is stale (everything with `force`), in `jobs` processes; write nothing on errors.
 
@@ -186,13 +186,16 @@ def build(
     return result
 
 
-def _render_all(render_jobs: list[RenderJob], jobs: int, progress: Callable[[str, float], None] | None) -> list[Rendered]:
+def _render_all(
+    render_jobs: list[RenderJob], jobs: int, progress: Callable[[str, float, int, int], None] | None
+) -> list[Rendered]:
     """Render in worker processes (WeasyPrint is CPU-bound and not thread-friendly)."""
+    rendered: list[Rendered] = []
+
     def report(job: RenderJob, seconds: float) -> None:
         if progress:
-            progress(job.checked.assessment.name, seconds)
+            progress(job.checked.assessment.name, seconds, len(rendered), len(render_jobs))
 
-    rendered = []
     try:
         if jobs > 1 and len(render_jobs) > 1:
             with ProcessPoolExecutor(max_workers=min(jobs, len(render_jobs))) as pool:
@@ -208,6 +211,8 @@ def _render_all(render_jobs: list[RenderJob], jobs: int, progress: Callable[[str
                 report(job, time.perf_counter() - t0)
     except BrokenProcessPool as exc:
         raise BuildError(f"a render worker died ({exc}); no report was written") from None
+    except (OSError, ValueError, RuntimeError) as exc:  # a rendering library failed on valid input
+        raise BuildError(f"rendering failed: {type(exc).__name__}: {exc}; no report was written") from None
     return rendered
 
 
