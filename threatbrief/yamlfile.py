@@ -95,9 +95,9 @@ class YamlDoc:
 
 
 class _Refused(Exception):
-    def __init__(self, node: yaml.Node, code: str, message: str, hint: str = "") -> None:
+    def __init__(self, mark: Any, code: str, message: str, hint: str = "") -> None:
         super().__init__(message)
-        self.node, self.code, self.message, self.hint = node, code, message, hint
+        self.mark, self.code, self.message, self.hint = mark, code, message, hint
 
 
 def read_bytes(file: Path, display: str, max_bytes: int = MAX_BYTES) -> tuple[bytes | None, list[Diagnostic]]:
@@ -131,9 +131,10 @@ def parse_yaml(text: str, display: str) -> tuple[YamlDoc | None, list[Diagnostic
     """Parse one YAML document into plain data with positions; never raises for bad input."""
     if "\x00" in text:
         return None, [Diagnostic(display, 1, 1, "Y004", f"{display} contains NUL bytes: not a text file")]
+    doc = YamlDoc(display, None, lines=text.splitlines())
     loader = Loader(text)
     try:
-        node = loader.get_single_node()
+        doc.data = _EventBuilder(loader, doc).run()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -143,16 +144,11 @@ def parse_yaml(text: str, display: str) -> tuple[YamlDoc | None, list[Diagnostic
                                  "check indentation, and quote strings that contain ': ' or start with a symbol")]
     except yaml.YAMLError as exc:
         return None, [Diagnostic(display, 1, 1, "Y001", f"invalid YAML: {exc}")]
+    except _Refused as refused:
+        mark = refused.mark
+        return None, [Diagnostic(display, mark.line + 1, mark.column + 1, refused.code, refused.message, refused.hint)]
     finally:
         loader.dispose()
-    doc = YamlDoc(display, None, lines=text.splitlines())
-    if node is None:
-        return doc, []
-    try:
-        doc.data = _build(node, (), doc, set(), 0)
-    except _Refused as refused:
-        mark = refused.node.start_mark
-        return None, [Diagnostic(display, mark.line + 1, mark.column + 1, refused.code, refused.message, refused.hint)]
     return doc, []
 
 
@@ -165,49 +161,110 @@ def load_yaml(file: Path, display: str, max_bytes: int = MAX_BYTES) -> tuple[Yam
 
 
 _constructor = yaml.constructor.SafeConstructor()
+_CONSTRUCT = {
+    "tag:yaml.org,2002:int": _constructor.construct_yaml_int,
+    "tag:yaml.org,2002:float": _constructor.construct_yaml_float,
+    "tag:yaml.org,2002:bool": _constructor.construct_yaml_bool,
+    "tag:yaml.org,2002:null": _constructor.construct_yaml_null,
+}
 
 
-def _build(node: yaml.Node, path: JsonPath, doc: YamlDoc, seen: set[int], depth: int) -> Any:
-    if id(node) in seen:
-        raise _Refused(node, "Y003", "anchors and aliases are not allowed",
-                       "write the value out in full where it is used")
-    seen.add(id(node))
-    if depth > MAX_DEPTH:
-        raise _Refused(node, "Y003", f"nesting deeper than {MAX_DEPTH} levels")
-    doc.marks[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
+class _EventBuilder:
+    """Builds data from libyaml's event stream with an explicit stack, never recursion.
 
-    if isinstance(node, yaml.ScalarNode):
-        if node.tag not in _SCALAR_TAGS:
-            raise _Refused(node, "Y003", f"the tag {node.tag!r} is not allowed", "remove the '!' tag")
-        if node.tag in (_STR, "tag:yaml.org,2002:timestamp"):
-            if node.style == "|":
-                doc.literal_blocks.add(path)
-            return node.value
-        return {
-            "tag:yaml.org,2002:int": _constructor.construct_yaml_int,
-            "tag:yaml.org,2002:float": _constructor.construct_yaml_float,
-            "tag:yaml.org,2002:bool": _constructor.construct_yaml_bool,
-            "tag:yaml.org,2002:null": _constructor.construct_yaml_null,
-        }[node.tag](node)
+    PyYAML's composer recurses once per nesting level and crashes the interpreter on a file of
+    100,000 opening brackets; here depth is just the stack's length, checked at every level.
+    Aliases are refused where they stand, before anything could expand them.
+    """
 
-    if isinstance(node, yaml.SequenceNode):
-        if node.tag != "tag:yaml.org,2002:seq":
-            raise _Refused(node, "Y003", f"the tag {node.tag!r} is not allowed")
-        return [_build(item, path + (i,), doc, seen, depth + 1) for i, item in enumerate(node.value)]
+    def __init__(self, loader: Any, doc: YamlDoc) -> None:
+        self.loader, self.doc = loader, doc
+        # Each frame: [container, path, pending key or None]
+        self.stack: list[list[Any]] = []
+        self.root: Any = None
+        self.documents = 0
 
-    if node.tag != "tag:yaml.org,2002:map":
-        raise _Refused(node, "Y003", f"the tag {node.tag!r} is not allowed")
-    result: dict[str, Any] = {}
-    for key_node, value_node in node.value:
-        if not isinstance(key_node, yaml.ScalarNode):
-            raise _Refused(key_node, "Y001", "mapping keys must be plain words")
-        key = key_node.value
-        if key_node.tag == "tag:yaml.org,2002:merge":
-            raise _Refused(key_node, "Y003", "merge keys ('<<') are not allowed")
-        if key in result:
-            first = doc.key_marks[path + (key,)]
-            raise _Refused(key_node, "Y002", f"duplicate key {key!r} (first at line {first[0]})",
-                           "remove one of them: YAML would silently keep only the last")
-        doc.key_marks[path + (key,)] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
-        result[key] = _build(value_node, path + (key,), doc, seen, depth + 1)
-    return result
+    def run(self) -> Any:
+        while True:
+            event = self.loader.get_event()
+            if isinstance(event, yaml.StreamEndEvent):
+                return self.root
+            if isinstance(event, yaml.DocumentStartEvent):
+                self.documents += 1
+                if self.documents > 1:
+                    raise _Refused(event.start_mark, "Y001", "a file holds one YAML document; remove the '---'")
+            elif isinstance(event, yaml.AliasEvent):
+                raise _Refused(event.start_mark, "Y003", f"aliases are not allowed (*{event.anchor})",
+                               "write the value out in full where it is used")
+            elif isinstance(event, (yaml.ScalarEvent, yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+                self._node(event)
+            elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+                container, path, _ = self.stack.pop()
+                self._attach(container, path, None, event)
+
+    def _node(self, event: Any) -> None:
+        if event.anchor is not None:
+            raise _Refused(event.start_mark, "Y003", f"anchors are not allowed (&{event.anchor})",
+                           "write the value out in full where it is used")
+        if len(self.stack) >= MAX_DEPTH:
+            raise _Refused(event.start_mark, "Y003", f"nesting deeper than {MAX_DEPTH} levels")
+        path = self._path_of_next()
+        if isinstance(event, yaml.ScalarEvent):
+            tag = event.tag
+            if tag in (None, "!"):
+                tag = self.loader.resolve(yaml.ScalarNode, event.value, event.implicit)
+            if tag not in _SCALAR_TAGS:
+                raise _Refused(event.start_mark, "Y003", f"the tag {tag!r} is not allowed", "remove the '!' tag")
+            if tag in (_STR, "tag:yaml.org,2002:timestamp"):
+                value: Any = event.value  # dates stay as written
+            else:
+                value = _CONSTRUCT[tag](yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark))
+            if event.style == "|" and isinstance(value, str):
+                self.doc.literal_blocks.add(path)
+            self._attach(value, path, event, event)
+            return
+        expected = "tag:yaml.org,2002:seq" if isinstance(event, yaml.SequenceStartEvent) else "tag:yaml.org,2002:map"
+        if event.tag not in (None, "!", expected):
+            raise _Refused(event.start_mark, "Y003", f"the tag {event.tag!r} is not allowed")
+        if self.stack and isinstance(self.stack[-1][0], dict) and self.stack[-1][2] is None:
+            raise _Refused(event.start_mark, "Y001", "mapping keys must be plain words")
+        self.doc.marks[path] = (event.start_mark.line + 1, event.start_mark.column + 1)
+        self.stack.append([[] if isinstance(event, yaml.SequenceStartEvent) else {}, path, None])
+
+    def _path_of_next(self) -> JsonPath:
+        if not self.stack:
+            return ()
+        container, path, key = self.stack[-1]
+        if isinstance(container, list):
+            return path + (len(container),)
+        return path + (key,) if key is not None else path
+
+    def _attach(self, value: Any, path: JsonPath, scalar: Any, event: Any) -> None:
+        """Put a finished value into its parent (or make it the root)."""
+        if not self.stack:
+            self.root = value
+            if scalar is not None:
+                self.doc.marks[path] = (event.start_mark.line + 1, event.start_mark.column + 1)
+            return
+        frame = self.stack[-1]
+        container, parent_path, key = frame
+        if isinstance(container, list):
+            container.append(value)
+        elif key is None:  # this scalar is a key
+            if scalar is None:
+                raise _Refused(event.start_mark, "Y001", "mapping keys must be plain words")
+            key = str(scalar.value)
+            if key == "<<" and scalar.implicit[0]:
+                raise _Refused(scalar.start_mark, "Y003", "merge keys ('<<') are not allowed")
+            if key in container:
+                first = self.doc.key_marks[parent_path + (key,)]
+                raise _Refused(scalar.start_mark, "Y002", f"duplicate key {key!r} (first at line {first[0]})",
+                               "remove one of them: YAML would silently keep only the last")
+            self.doc.key_marks[parent_path + (key,)] = (scalar.start_mark.line + 1, scalar.start_mark.column + 1)
+            frame[2] = key
+            return
+        else:
+            container[key] = value
+            frame[2] = None
+        if scalar is not None:
+            self.doc.marks[path] = (event.start_mark.line + 1, event.start_mark.column + 1)
