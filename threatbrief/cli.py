@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import signal
 import sys
 from pathlib import Path
 
@@ -57,7 +58,28 @@ def _default_to_build(argv: list[str]) -> list[str]:
     return head + argv
 
 
+class Interrupted(Exception):
+    """SIGTERM, turned into an exception so that temporary files are removed on the way out."""
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    raise Interrupted()
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Run a command; Ctrl-C and SIGTERM end it cleanly, leaving the previous reports in place."""
+    previous = signal.signal(signal.SIGTERM, _on_sigterm) if argv is None else None
+    try:
+        return _main(argv)
+    except (KeyboardInterrupt, Interrupted):
+        print("interrupted: nothing more was written; the previous reports are intact", file=sys.stderr)
+        return 130
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _main(argv: list[str] | None) -> int:
     args = _parser().parse_args(_default_to_build(list(sys.argv[1:] if argv is None else argv)))
     project = Project.at(args.project)
     command = args.command

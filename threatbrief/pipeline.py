@@ -171,6 +171,7 @@ def build(
             texts[path] = source.text
         render_jobs.append(RenderJob(project, checked, registry, texts, wanted))
     rendered = _render_all(render_jobs, jobs, progress)
+    _sources_unchanged(result.check, render_jobs)
     outputs = [output for r in rendered for output in r.outputs]
     result.warnings = [w for r in rendered for w in r.warnings]
     entries = plan.index_entries({c.assessment.name: index_entry(c.assessment) for c in result.check.assessments})
@@ -214,6 +215,19 @@ def _render_all(
     except (OSError, ValueError, RuntimeError) as exc:  # a rendering library failed on valid input
         raise BuildError(f"rendering failed: {type(exc).__name__}: {exc}; no report was written") from None
     return rendered
+
+
+def _sources_unchanged(checked: CheckResult, render_jobs: list[RenderJob]) -> None:
+    """A source edited while the build ran would make its briefings quote a text that is gone."""
+    for path in sorted({p for job in render_jobs for p in job.texts}):
+        source, _, _ = checked.library.get(path)
+        file = checked.library.project.sources_dir / path
+        try:
+            now = manifest.sha256_bytes(file.read_bytes())
+        except OSError:
+            now = ""
+        if source is None or now != source.sha256:
+            raise BuildError(f"sources/{path} changed while the build was running; nothing was written: run it again")
 
 
 def index_entry(assessment: Assessment) -> dict[str, Any]:
