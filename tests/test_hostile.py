@@ -137,17 +137,21 @@ def test_a_very_deep_file_is_refused_quickly(basic: Path) -> None:
     assert time.perf_counter() - started < 1
 
 
-def test_full_disk_is_a_clear_error_and_keeps_old_reports(basic: Path, monkeypatch: pytest.MonkeyPatch, cli) -> None:
+@pytest.mark.parametrize("failure", [(errno.ENOSPC, "No space left on device"), (errno.EROFS, "Read-only file system"),
+                                     (errno.EACCES, "Permission denied")])
+def test_unwritable_reports_is_a_clear_error_and_keeps_old_reports(
+    basic: Path, monkeypatch: pytest.MonkeyPatch, cli, failure: tuple[int, str]
+) -> None:
     assert build(Project.at(basic), formats=("html",)).ok
     before = (basic / "reports" / "border.html").read_bytes()
     edit(basic / "assessments" / "border.yaml", "Gunmen attacked", "Armed men attacked")
 
-    def full(*args, **kwargs):
-        raise OSError(errno.ENOSPC, "No space left on device")
+    def fail(*args, **kwargs):  # as root, chmod cannot make a folder unwritable: simulate the OS refusing
+        raise OSError(*failure)
 
-    monkeypatch.setattr(pipeline.os, "replace", full)
+    monkeypatch.setattr(pipeline.os, "replace", fail)
     code, out, err = cli("-C", str(basic), "html")
-    assert code == 1 and "No space left on device" in err and "Traceback" not in err
+    assert code == 1 and failure[1] in err and "Traceback" not in err
     assert (basic / "reports" / "border.html").read_bytes() == before
     assert not [p for p in (basic / "reports").iterdir() if p.name.endswith(".tmp")]
 
