@@ -11,6 +11,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 from conftest import ROOTS
 from hypothesis import HealthCheck, given, settings
@@ -72,24 +73,31 @@ ASSESSMENT_PATHS = _paths(BASE_ASSESSMENT)
 REGISTRY_PATHS = _paths(BASE_REGISTRY)
 
 
-def _project(tmp_path_factory: Any) -> Path:
-    root = tmp_path_factory.mktemp("fuzz") / "basic"
-    shutil.copytree(ROOTS / "basic", root)
-    return root
+@pytest.fixture(scope="module")
+def roots(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """A project per kind of mutation, reused across examples (each example rewrites one file)."""
+    made = {}
+    for kind in ("assessment", "registry"):
+        made[kind] = tmp_path_factory.mktemp(kind) / "basic"
+        shutil.copytree(ROOTS / "basic", made[kind])
+    return made
 
 
-@settings(FUZZ, max_examples=2500)
-@given(st.lists(st.tuples(st.sampled_from(ASSESSMENT_PATHS), VALUES), min_size=1, max_size=3), st.data())
-def test_mutated_assessments_check_cleanly(tmp_path_factory: Any, mutations: list, data: st.DataObject) -> None:
-    root = getattr(test_mutated_assessments_check_cleanly, "root", None) or _project(tmp_path_factory)
-    test_mutated_assessments_check_cleanly.root = root  # type: ignore[attr-defined]
-    document: Any = BASE_ASSESSMENT
+def _mutate(base: Any, mutations: list[tuple[tuple, Any]]) -> Any:
+    document = base
     for path, value in mutations:
         try:
             document = _replace(document, path, value)
         except (KeyError, IndexError, TypeError):
             continue  # an earlier mutation removed the path
-    text = yaml.safe_dump(document, allow_unicode=data.draw(st.booleans()))
+    return document
+
+
+@settings(FUZZ, max_examples=2500)
+@given(st.lists(st.tuples(st.sampled_from(ASSESSMENT_PATHS), VALUES), min_size=1, max_size=3), st.booleans())
+def test_mutated_assessments_check_cleanly(roots: dict[str, Path], mutations: list, unicode: bool) -> None:
+    root = roots["assessment"]
+    text = yaml.safe_dump(_mutate(BASE_ASSESSMENT, mutations), allow_unicode=unicode)
     (root / "assessments" / "border.yaml").write_text(text, encoding="utf-8")
     result = check(Project.at(root))
     assert valid(result.diagnostics)
@@ -98,16 +106,9 @@ def test_mutated_assessments_check_cleanly(tmp_path_factory: Any, mutations: lis
 
 @settings(FUZZ, max_examples=1000)
 @given(st.lists(st.tuples(st.sampled_from(REGISTRY_PATHS), VALUES), min_size=1, max_size=3))
-def test_mutated_registries_check_cleanly(tmp_path_factory: Any, mutations: list) -> None:
-    root = getattr(test_mutated_registries_check_cleanly, "root", None) or _project(tmp_path_factory)
-    test_mutated_registries_check_cleanly.root = root  # type: ignore[attr-defined]
-    document: Any = BASE_REGISTRY
-    for path, value in mutations:
-        try:
-            document = _replace(document, path, value)
-        except (KeyError, IndexError, TypeError):
-            continue
-    (root / "sources" / "sources.yaml").write_text(yaml.safe_dump(document), encoding="utf-8")
+def test_mutated_registries_check_cleanly(roots: dict[str, Path], mutations: list) -> None:
+    root = roots["registry"]
+    (root / "sources" / "sources.yaml").write_text(yaml.safe_dump(_mutate(BASE_REGISTRY, mutations)), encoding="utf-8")
     assert valid(check(Project.at(root)).diagnostics)
 
 
