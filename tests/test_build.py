@@ -113,6 +113,7 @@ def test_judgment_on_weak_sources_is_flagged_in_the_briefing(built: Path, tmp_pa
 
 def test_shipped_briefings_show_likelihood_band_confidence_and_grades(tmp_path: Path) -> None:
     from conftest import REPO
+
     from threatbrief.tradecraft import likelihood_label
 
     root = tmp_path / "shipped"
@@ -128,7 +129,7 @@ def test_shipped_briefings_show_likelihood_band_confidence_and_grades(tmp_path: 
             assert f'<span class="confidence">{kj.confidence} confidence</span>' in html
         grades = re.findall(r'<td class="grade"><abbr title="[^"]+">([A-F])</abbr>', html)
         assert len(grades) == len(a.cited_sources())
-        assert f'<div class="tlp-running" aria-hidden="true" style="color: ' in html
+        assert '<div class="tlp-running" aria-hidden="true" style="color: ' in html
 
 
 def test_every_endnote_link_has_a_target_and_links_back(built: Path) -> None:

@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 from threatbrief.charts import (
-    UNDATED, build_charts, casualties_table, frequency_table, places_table, render_svg, targets_table,
+    UNDATED,
+    build_charts,
+    casualties_table,
+    frequency_table,
+    places_table,
+    render_svg,
+    targets_table,
 )
 from threatbrief.model import FuzzyDate, Incident
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from conftest import edit
 
-from threatbrief import pipeline
+from threatbrief import atomic, pipeline
 from threatbrief.pipeline import BuildError, build, check
 from threatbrief.project import Project
 
@@ -149,7 +149,7 @@ def test_unwritable_reports_is_a_clear_error_and_keeps_old_reports(
     def fail(*args, **kwargs):  # as root, chmod cannot make a folder unwritable: simulate the OS refusing
         raise OSError(*failure)
 
-    monkeypatch.setattr(pipeline.os, "replace", fail)
+    monkeypatch.setattr(atomic.os, "replace", fail)
     code, out, err = cli("-C", str(basic), "html")
     assert code == 1 and failure[1] in err and "Traceback" not in err
     assert (basic / "reports" / "border.html").read_bytes() == before

@@ -10,7 +10,6 @@ import os
 import shutil
 import signal
 import sys
-from pathlib import Path
 
 from . import __version__
 from .diagnostics import RULES, format_github, format_json, format_text, summary_line

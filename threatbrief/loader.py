@@ -7,7 +7,16 @@ from typing import Any
 
 from . import schema
 from .diagnostics import Diagnostic
-from .model import Assessment, Citation, FuzzyDate, Incident, KeyJudgment, Registry, Section, Source
+from .model import (
+    Assessment,
+    Citation,
+    FuzzyDate,
+    Incident,
+    KeyJudgment,
+    Registry,
+    Section,
+    Source,
+)
 from .project import Project
 from .yamlfile import JsonPath, YamlDoc, load_yaml
 

@@ -14,9 +14,9 @@ from typing import Iterator
 from urllib.request import url2pathname
 
 from weasyprint import HTML
+from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from .project import PDF_VARIANT
-from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 _DATA_IMAGES = ("data:image/svg+xml", "data:image/png", "data:image/jpeg")
 
