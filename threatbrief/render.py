@@ -181,5 +181,5 @@ def _owner(assessment: Assessment, citation: Citation) -> str:
 
 def index_html(env: jinja2.Environment, entries: list[dict[str, Any]]) -> str:
     """The list of briefings, newest first, from each one's index entry (see pipeline.index_entry)."""
-    items = sorted(entries, key=lambda e: (e["date"], e["title"]), reverse=True)
+    items = sorted(sorted(entries, key=lambda e: e["title"]), key=lambda e: e["date"], reverse=True)
     return env.get_template("index.html.j2").render(assessments=items)
