@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -125,7 +124,3 @@ def stale_reasons(target: Target | None, inputs: dict[str, str], output_digest: 
 
 def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
-
-
-def relative(root: Path, path: Path) -> str:
-    return os.path.relpath(path, root).replace(os.sep, "/")
