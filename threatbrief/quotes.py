@@ -175,19 +175,33 @@ def _find_part(part: str, source: Normalized, position: int) -> tuple[int, int]:
     return -1, len(part)
 
 
-def find_verbatim(quote: str, text: str) -> list[tuple[int, int]] | None:
-    """Spans of the parts of `quote` copied character for character: the common, cheap case."""
+Span = tuple[int, int]
+
+
+def _in_order(parts: list[str], search: Callable[[str, int], Span | None]) -> list[Span] | None:
+    """Find each part after the previous one; None when any is missing (or there are none)."""
     spans = []
     position = 0
-    for part in (p.strip() for p in ELISION.split(quote)):
-        if not part:
-            continue
-        at = text.find(part, position)
-        if at < 0:
+    for part in parts:
+        found = search(part, position)
+        if found is None:
             return None
-        spans.append((at, at + len(part)))
-        position = at + len(part)
+        spans.append(found)
+        position = found[1]
     return spans or None
+
+
+def _raw_parts(quote: str) -> list[str]:
+    return [p for p in (part.strip() for part in ELISION.split(quote)) if p]
+
+
+def find_verbatim(quote: str, text: str) -> list[Span] | None:
+    """Spans of the parts of `quote` copied character for character: the common, cheap case."""
+    def search(part: str, position: int) -> Span | None:
+        at = text.find(part, position)
+        return None if at < 0 else (at, at + len(part))
+
+    return _in_order(_raw_parts(quote), search)
 
 
 _VARIANTS = {ch: "[" + re.escape(target + "".join(k for k, v in _FOLD.items() if v == target)) + "]"
@@ -206,20 +220,14 @@ def _typographic_pattern(part: str) -> re.Pattern[str]:
     return re.compile("".join(pieces))
 
 
-def find_typographic(quote: str, text: str) -> list[tuple[int, int]] | None:
+def find_typographic(quote: str, text: str) -> list[Span] | None:
     """Like `find_verbatim`, tolerating quote marks, dashes and whitespace: no normalized copy of
     the source is needed, which spares most sources the (slower) full normalization."""
-    spans = []
-    position = 0
-    for part in (p.strip() for p in ELISION.split(quote)):
-        if not part:
-            continue
+    def search(part: str, position: int) -> Span | None:
         match = _typographic_pattern(part).search(text, position)
-        if match is None:
-            return None
-        spans.append(match.span())
-        position = match.end()
-    return spans or None
+        return None if match is None else match.span()
+
+    return _in_order(_raw_parts(quote), search)
 
 
 def locate(quote: str, text: str, normalized: Callable[[], Normalized]) -> list[tuple[int, int]] | None:
@@ -231,17 +239,17 @@ def locate(quote: str, text: str, normalized: Callable[[], Normalized]) -> list[
     return find_verbatim(quote, text) or find_typographic(quote, text) or find(quote, normalized())
 
 
-def find(quote: str, source: Normalized) -> list[tuple[int, int]] | None:
-    """Original-text spans of every part of `quote`, in order; None when any part is missing."""
-    spans = []
-    position = 0
-    for part in quote_parts(quote):
+def find(quote: str, source: Normalized) -> list[Span] | None:
+    """Original-text spans of every part of `quote`, in order; None when any part is missing.
+
+    Positions are searched in the normalized text and mapped back to the original at the end.
+    """
+    def search(part: str, position: int) -> Span | None:
         at, length = _find_part(part, source, position)
-        if at < 0:
-            return None
-        spans.append(source.span(at, at + length))
-        position = at + length
-    return spans or None
+        return None if at < 0 else (at, at + length)
+
+    found = _in_order(quote_parts(quote), search)
+    return None if found is None else [source.span(start, end) for start, end in found]
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path, PurePosixPath
 
 from .diagnostics import Diagnostic
@@ -86,12 +87,16 @@ class SourceLibrary:
             return None
         return SourceText(relative, text, hashlib.sha256(raw).hexdigest())
 
-    def available(self) -> list[str]:
-        """Every file under sources/ (relative paths), for 'did you mean' hints."""
+    @cached_property
+    def _listing(self) -> list[str]:
         base = self.project.sources_dir
         if not base.is_dir():
             return []
         return sorted(p.relative_to(base).as_posix() for p in base.rglob("*") if p.is_file() and p.suffix != ".yaml")
+
+    def available(self) -> list[str]:
+        """Every file under sources/ (relative paths), for 'did you mean' hints; listed once a run."""
+        return self._listing
 
 
 def did_you_mean(wanted: str, candidates: list[str]) -> str:
