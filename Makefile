@@ -37,7 +37,7 @@ test: $(STAMP)
 	$(PY) -m pytest -q -n $(JOBS)
 
 clean:
-	@if [ -x $(PY) ]; then $(PY) build.py clean; else find reports -mindepth 1 ! -name README.md -delete; fi
+	@if [ -x $(PY) ]; then $(PY) build.py clean; else echo "nothing to clean: no $(VENV), so no build has run"; fi
 
 distclean: clean
 	rm -rf $(VENV) *.egg-info .pytest_cache

@@ -22,9 +22,9 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = root / "assessments" / "border.yaml"
     edit(path, "One worker was killed and four were wounded [@toll].",
          "One worker was killed and four were wounded [@toll].\n\n      "
-         "<script>alert(1)</script><img src=\"http://evil.example/x.png\" onerror=\"alert(2)\">"
-         "<iframe src=\"https://evil.example\"></iframe>[click](javascript:alert(3))\n\n      "
-         "<link rel=\"attachment\" href=\"file:///etc/passwd\">**bold** text")
+         "<script>alert(1)</script><b onmouseover=\"alert(2)\">hover</b>"
+         "<iframe></iframe><style>@import url(evil.example)</style>\n\n      "
+         "**bold** text")  # links and images are check errors now (M001): see test_security.py
     result = build(Project.at(root))
     assert result.check.ok, result.check.diagnostics
     return root
@@ -61,7 +61,7 @@ def test_html_is_self_contained(built: Path) -> None:
 
 def test_markdown_is_sanitized(built: Path) -> None:
     html = (built / "reports" / "border.html").read_text(encoding="utf-8")
-    assert "<script" not in html and "<iframe" not in html and "onerror" not in html
+    assert "<script" not in html and "<iframe" not in html and "onmouseover" not in html
     assert "javascript:" not in html
     assert "evil.example" not in html
     assert "<strong>bold</strong>" in html

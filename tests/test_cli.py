@@ -75,13 +75,15 @@ def test_unknown_assessment_name_is_an_error(basic: Path, cli) -> None:
     assert code == 1 and "no assessment named 'bordr'" in out
 
 
-def test_clean_keeps_the_readme(basic: Path, cli) -> None:
+def test_clean_removes_what_the_build_wrote_and_nothing_else(basic: Path, cli) -> None:
     reports = basic / "reports"
     reports.mkdir()
     (reports / "README.md").write_text("keep", encoding="utf-8")
-    (reports / "old.html").write_text("x", encoding="utf-8")
-    assert cli("-C", str(basic), "clean")[0] == 0
-    assert [p.name for p in reports.iterdir()] == ["README.md"]
+    (reports / "notes.html").write_text("the team's own file", encoding="utf-8")
+    assert cli("-C", str(basic), "html")[0] == 0
+    code, out, _ = cli("-C", str(basic), "clean")
+    assert code == 0 and "removed 3 file(s)" in out  # border.html, index.html, the manifest
+    assert sorted(p.name for p in reports.iterdir()) == ["README.md", "notes.html"]
 
 
 def test_build_py_runs_as_a_script_without_traceback(basic: Path) -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from conftest import edit
 
-from threatbrief import atomic, pipeline
+from threatbrief import atomic, markup, pipeline
 from threatbrief.pipeline import BuildError, build, check
 from threatbrief.project import Project
 
@@ -58,13 +58,21 @@ def test_hostile_registry(basic: Path, attack: Path) -> None:
     assert expected(attack) in codes(basic)
 
 
-def test_hostile_markdown_reaches_neither_html_nor_pdf(basic: Path) -> None:
-    """All markdown attacks in one briefing (one PDF render): nothing dangerous survives."""
-    bodies = []
-    for attack in sorted((HOSTILE / "markdown").glob("*.md")):
-        if not attack.read_text(encoding="utf-8").startswith("<!-- expect"):  # those expect an error instead
-            bodies.append(attack.read_text(encoding="utf-8"))
-    body = "\n\n".join(bodies).replace("\n", "\n      ")
+def _markdown_attacks() -> list[str]:
+    return [a.read_text(encoding="utf-8") for a in sorted((HOSTILE / "markdown").glob("*.md"))
+            if not a.read_text(encoding="utf-8").startswith("<!-- expect")]  # those expect an error instead
+
+
+def test_hostile_markdown_fails_check_or_builds_clean(basic: Path) -> None:
+    """Links and images are check errors (M001); whatever passes check builds with nothing dangerous."""
+    passing = []
+    for attack in _markdown_attacks():
+        if markup.problems(attack):
+            assert {p.code for p in markup.problems(attack)} == {"M001"}, attack
+        else:
+            passing.append(attack)
+    assert len(passing) >= 5
+    body = "\n\n".join(passing).replace("\n", "\n      ")
     edit(basic / "assessments" / "border.yaml", "One worker was killed and four were wounded [@toll].",
          f"One worker was killed and four were wounded [@toll].\n\n      {body}")
     result = build(Project.at(basic))
@@ -73,8 +81,18 @@ def test_hostile_markdown_reaches_neither_html_nor_pdf(basic: Path) -> None:
     briefing_css_removed = re.sub(r"<style>.*?</style>", "", html, count=1, flags=re.S)
     assert not DANGEROUS.search(briefing_css_removed), DANGEROUS.search(briefing_css_removed)
     assert result.warnings == []  # the sanitizer left the PDF renderer nothing to refuse
-    pdf = (basic / "reports" / "border.pdf").read_bytes()
-    assert b"/EmbeddedFile" not in pdf and b"root:x:0:0" not in pdf
+
+
+def test_hostile_markdown_is_dropped_by_the_renderer_even_past_check(tmp_path: Path) -> None:
+    """Defence in depth: rendered without check, no attack reaches the HTML or the PDF."""
+    from threatbrief.pdf import render_pdf
+
+    html = markup.to_html("\n\n".join(_markdown_attacks()), {}, lambda n: "")
+    assert not DANGEROUS.search(html), DANGEROUS.search(html)
+    pdf, refused = render_pdf(f'<html lang="en"><head><title>t</title></head><body>{html}</body></html>',
+                              tmp_path, "2024-12-01")
+    assert refused == []
+    assert b"/EmbeddedFile" not in pdf and b"root:x:0:0" not in pdf and b"/URI (file:" not in pdf
 
 
 def test_markdown_with_expected_error(basic: Path) -> None:
@@ -159,7 +177,7 @@ def test_unwritable_reports_is_a_clear_error_and_keeps_old_reports(
 def test_reports_that_is_a_file_is_a_clear_error(basic: Path, cli) -> None:
     (basic / "reports").write_text("not a folder", encoding="utf-8")
     code, _, err = cli("-C", str(basic), "html")
-    assert code == 1 and "error: cannot write" in err
+    assert code == 1 and "error: reports/ is not a directory" in err
 
 
 def test_a_source_edited_during_the_build_is_detected(basic: Path, monkeypatch: pytest.MonkeyPatch) -> None:

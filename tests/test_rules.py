@@ -70,6 +70,9 @@ FIRING: dict[str, Callable[[Path], None]] = {
     "T002": _replace(A, "are likely to continue.", "are likely to continue and may spread."),
     "T003": _replace(R, "reliability: B", "reliability: B\n    tlp: \"TLP:RED\""),
     "A001": _replace(A, "- id: campaign-threat", "- id: convoy-attack"),
+    "A002": lambda root: (root / A).rename(root / "assessments" / "Index.yaml"),
+    "M001": _replace(A, "[@toll].", "[@toll], as [the log](file:///etc/passwd) shows."),
+    "L001": _replace(A, "date: \"2024-11-18\"", "date: \"0001-11-18\""),
     "X001": _write("threatbrief.toml", "[rules]\nC999 = \"off\"\n"),
 }
 

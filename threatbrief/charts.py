@@ -155,6 +155,8 @@ def render_svg(table: Table, horizontal: bool, legend_title: str, axis_label: st
     import matplotlib.pyplot as plt
 
     with matplotlib.rc_context({
+        "text.parse_math": False,  # labels are authors' text: "$…$" is a price, not TeX
+        "text.usetex": False,
         "svg.hashsalt": "threatbrief",
         "svg.fonttype": "none",
         "font.family": "DejaVu Sans",
@@ -167,13 +169,15 @@ def render_svg(table: Table, horizontal: bool, legend_title: str, axis_label: st
         try:
             base = [0] * len(table.rows)
             positions = list(range(len(table.rows)))
+            handles = []
             for k, column in enumerate(table.columns):
                 values = [table.count(row, column) for row in table.rows]
                 color = PALETTE[k % len(PALETTE)]
                 if horizontal:
-                    ax.barh(positions, values, left=base, color=color, label=column, height=0.6)
+                    bars = ax.barh(positions, values, left=base, color=color, height=0.6)
                 else:
-                    ax.bar(positions, values, bottom=base, color=color, label=column, width=0.6)
+                    bars = ax.bar(positions, values, bottom=base, color=color, width=0.6)
+                handles.append(bars)
                 base = [b + v for b, v in zip(base, values)]
             pad = max(0.0, (4 - len(positions)) / 2)  # keep few bars slim and centred
             (ax.set_ylim if horizontal else ax.set_xlim)(-0.5 - pad, len(positions) - 0.5 + pad)
@@ -183,7 +187,9 @@ def render_svg(table: Table, horizontal: bool, legend_title: str, axis_label: st
             (ax.set_xlabel if horizontal else ax.set_ylabel)(axis_label)
             if horizontal:
                 ax.invert_yaxis()
-            ax.legend(title=legend_title, frameon=False, fontsize=8, title_fontsize=8,
+            # Handles and labels given explicitly: matplotlib silently drops a label passed as
+            # `label=` when it starts with "_" (its convention for "hide this artist").
+            ax.legend(handles, table.columns, title=legend_title, frameon=False, fontsize=8, title_fontsize=8,
                       loc="upper left", bbox_to_anchor=(1.01, 1.0))
             fig.tight_layout()
             out = io.StringIO()

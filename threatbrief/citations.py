@@ -5,13 +5,13 @@ from __future__ import annotations
 import re
 import textwrap
 
+from . import markup
 from .diagnostics import Diagnostic
+from .markup import MARKER
 from .model import Assessment, Citation, Located, Registry
 from .quotes import MIN_QUOTE_CHARS, closest, line_col, locate, normalize
 from .sources import SourceLibrary, did_you_mean
 from .yamlfile import YamlDoc
-
-MARKER = re.compile(r"\[@([A-Za-z0-9][A-Za-z0-9_.-]*)\]")
 
 
 def check_assessment(
@@ -20,6 +20,7 @@ def check_assessment(
     """All citation problems of one assessment, and where each good quote stands in its source."""
     problems = _check_ids(assessment, doc)
     problems += _check_markers(assessment, doc)
+    problems += _check_markdown(assessment, doc)
     locations: dict[int, Located] = {}
     for citation in assessment.citations:
         located, citation_problems = _check_citation(citation, assessment.path, registry, library)
@@ -106,11 +107,24 @@ def _check_ids(assessment: Assessment, doc: YamlDoc) -> list[Diagnostic]:
     return problems
 
 
+def _markdown_texts(assessment: Assessment) -> list[tuple[tuple[str | int, ...], str]]:
+    return [(("summary",), assessment.summary)] + [(s.yaml_path + ("body",), s.body) for s in assessment.sections]
+
+
+def _check_markdown(assessment: Assessment, doc: YamlDoc) -> list[Diagnostic]:
+    """Links, images and limits of the Markdown texts, each at its line (see markup.py)."""
+    problems = []
+    for path, text in _markdown_texts(assessment):
+        for problem in markup.problems(text):
+            line, col = doc.offset_mark(path, problem.offset)
+            problems.append(Diagnostic(doc.path, line, col, problem.code, problem.message, problem.hint))
+    return problems
+
+
 def _check_markers(assessment: Assessment, doc: YamlDoc) -> list[Diagnostic]:
     known = {c.id for c in assessment.citations if c.id}
     problems = []
-    texts = [(("summary",), assessment.summary)] + [(s.yaml_path + ("body",), s.body) for s in assessment.sections]
-    for path, text in texts:
+    for path, text in _markdown_texts(assessment):
         for match in MARKER.finditer(text):
             if match.group(1) not in known:
                 line, col = doc.offset_mark(path, match.start())

@@ -7,13 +7,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import signal
 import sys
 
 from . import __version__
-from .diagnostics import RULES, format_github, format_json, format_text, summary_line
-from .pipeline import BuildError, CheckResult, build, check
+from .diagnostics import RULES, format_github, format_json, format_text, printable, summary_line
+from .pipeline import BuildError, CheckResult, build, check, clean
 from .project import Project
 
 
@@ -39,7 +38,7 @@ def _parser() -> argparse.ArgumentParser:
                          help="text (default), json, or github (GitHub Actions annotations)")
     for p in (p_build, p_check):
         p.add_argument("--strict", action="store_true", help="warnings fail the run too (exit 1)")
-    sub.add_parser("clean", help="remove built reports (keeps reports/README.md)")
+    sub.add_parser("clean", help="remove what the build wrote to reports/ (and nothing else)")
     sub.add_parser("rules", help="list the rule codes")
     return parser
 
@@ -127,13 +126,13 @@ def _build(project: Project, names: list[str], formats: tuple[str, ...], args: a
     try:
         result = build(project, names or None, formats, args.jobs, args.strict, args.force, progress)
     except BuildError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {printable(str(exc))}", file=sys.stderr)
         return 1
     if result.notice:
         print(f"notice: {result.notice}", file=sys.stderr)
     if args.explain:
         for output, reasons in sorted(result.reasons.items()):
-            print(f"{output}: {'; '.join(reasons)}")
+            print(printable(f"{output}: {'; '.join(reasons)}"))
     if result.check is None:
         print(f"everything up to date ({len(result.up_to_date)} outputs) in {result.seconds:.2f} s")
         return 0
@@ -144,27 +143,25 @@ def _build(project: Project, names: list[str], formats: tuple[str, ...], args: a
     if result.check.diagnostics:
         print(format_text(result.check.diagnostics, color=sys.stdout.isatty()))
     for warning in result.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
+        print(f"warning: {printable(warning)}", file=sys.stderr)
     for path in result.written:
-        print(f"wrote {project.display(path)}")
+        print(f"wrote {printable(project.display(path))}")
     print(f"built {len(result.written)} output(s), {len(result.up_to_date)} up to date, 0 failed, "
           f"in {result.seconds:.1f} s")
     return 0
 
 
 def _clean(project: Project) -> int:
-    reports = project.reports_dir
-    removed = 0
-    if reports.is_dir():
-        for path in reports.iterdir():
-            if path.name == "README.md":
-                continue
-            if path.is_dir() and not path.is_symlink():
-                shutil.rmtree(path)
-            else:
-                path.unlink()
-            removed += 1
-    print(f"removed {removed} file(s) from {project.display(reports)}")
+    try:
+        result = clean(project)
+    except BuildError as exc:
+        print(f"error: {printable(str(exc))}", file=sys.stderr)
+        return 1
+    if result.notice:
+        print(f"notice: {result.notice}", file=sys.stderr)
+    for path, why in result.kept:
+        print(f"kept {printable(path)}: {why}", file=sys.stderr)
+    print(f"removed {len(result.removed)} file(s) that threatbrief wrote to reports/")
     return 0
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .citations import MARKER
+from .markup import MARKER
 from .diagnostics import Diagnostic
 from .model import Assessment, Registry
 from .yamlfile import YamlDoc

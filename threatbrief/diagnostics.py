@@ -37,7 +37,7 @@ _RULES = [
     Rule("S002", "source-not-found", Severity.ERROR, "A cited or registered source file does not exist."),
     Rule("S003", "source-not-registered", Severity.ERROR, "A cited source file is missing from sources/sources.yaml."),
     Rule("S004", "source-hash-mismatch", Severity.ERROR, "A source's content no longer matches the sha256 recorded in the registry."),
-    Rule("S005", "registry-duplicate", Severity.ERROR, "The registry lists the same source path twice."),
+    Rule("S005", "registry-duplicate", Severity.ERROR, "The registry lists one source twice: the same path, or the same content (sha256) under another name."),
     # Citations
     Rule("C001", "quote-not-found", Severity.ERROR, "A quoted passage is not in the cited source."),
     Rule("C002", "quote-too-short", Severity.WARNING, "A quote under 12 characters is too short to verify."),
@@ -58,12 +58,33 @@ _RULES = [
     Rule("T003", "tlp-stricter-source", Severity.ERROR, "An assessment cites a source whose TLP is stricter than its own."),
     # Assessment content
     Rule("A001", "incident-id-duplicate", Severity.ERROR, "Two incidents of one assessment share an id."),
+    Rule("A002", "assessment-name", Severity.ERROR, "An assessment's file name gives no usable output name, a reserved one (index), or one another file has."),
+    Rule("M001", "link-not-allowed", Severity.ERROR, "A link or image in Markdown is not http(s), mailto or an in-document #anchor."),
+    Rule("L001", "limit-exceeded", Severity.ERROR, "A limit on work is exceeded: citations per assessment, the date window, Markdown size or nesting."),
     Rule("S006", "source-uncited", Severity.WARNING, "A registered source is cited by no assessment."),
     # Project configuration
     Rule("X001", "config-invalid", Severity.ERROR, "threatbrief.toml cannot be read or names an unknown rule or level."),
 ]
 
 RULES: dict[str, Rule] = {rule.code: rule for rule in _RULES}
+# Rules whose failure means a briefing cannot be built truthfully or safely: a configuration may
+# not lower them (README, "Changing severities"). Demoting C001 would build nothing silently;
+# demoting S005 or T003 would let a TLP:RED source into a TLP:CLEAR briefing.
+LOCKED: frozenset[str] = frozenset({
+    "Y001", "Y002", "Y003", "Y004", "Y010", "X001", "S001", "S002", "S003", "S004", "S005",
+    "C001", "C003", "C004", "A001", "A002", "M001", "L001", "T003",
+})
+
+# Control characters (C0 but newline, DEL, C1) and bidirectional overrides: a source, a file
+# name or a quote could carry them into a terminal (colours, cursor moves, title changes) or
+# reorder what a reviewer reads (Trojan Source). Shown escaped instead.
+_CONTROLS = {c: f"\\x{c:02x}" for c in [*range(0x00, 0x20), *range(0x7F, 0xA0)] if c != 0x0A}
+_CONTROLS.update({c: f"\\u{c:04x}" for c in [0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)]})
+
+
+def printable(text: str) -> str:
+    """`text` with control characters and bidi overrides written as escapes (newlines kept)."""
+    return text.translate(_CONTROLS)
 
 
 @dataclass(frozen=True)
@@ -106,8 +127,9 @@ def format_text(diagnostics: list[Diagnostic], color: bool = False) -> str:
         severity = d.severity.value
         if color:
             severity = f"{colors[d.severity]}{severity}\033[0m"
-        lines.append(f"{d.path}:{d.line}:{d.col}: {severity}[{d.code}] {d.message}")
-        lines.extend(f"    {hint_line}" for hint_line in d.hint.splitlines())
+        message = printable(d.message).replace("\n", " ")
+        lines.append(f"{printable(d.path)}:{d.line}:{d.col}: {severity}[{d.code}] {message}")
+        lines.extend(f"    {hint_line}" for hint_line in printable(d.hint).split("\n") if hint_line)
     return "\n".join(lines)
 
 
@@ -124,7 +146,12 @@ def format_json(diagnostics: list[Diagnostic]) -> str:
         item["severity"] = d.severity.value
         item["rule"] = d.rule.name
         items.append(item)
-    return json.dumps(items, indent=2, ensure_ascii=False)
+    # JSON escapes C0 controls itself; C1 and bidi controls too, so a terminal showing the
+    # output is safe, while a JSON reader still gets the exact text.
+    return json.dumps(items, indent=2, ensure_ascii=False).translate(_JSON_ESCAPES)
+
+
+_JSON_ESCAPES = {c: f"\\u{c:04x}" for c in _CONTROLS if c >= 0x7F}
 
 
 def _github_escape(text: str, is_property: bool = False) -> str:
@@ -140,9 +167,9 @@ def format_github(diagnostics: list[Diagnostic]) -> str:
     lines = []
     for d in sorted(diagnostics, key=Diagnostic.sort_key):
         title = _github_escape(f"{d.code} {d.rule.name}", is_property=True)
-        body = d.message + (f"\n{d.hint}" if d.hint else "")
+        body = printable(d.message + (f"\n{d.hint}" if d.hint else ""))
         lines.append(
-            f"::{d.severity.value} file={_github_escape(d.path, True)},line={d.line},col={d.col},"
+            f"::{d.severity.value} file={_github_escape(printable(d.path), True)},line={d.line},col={d.col},"
             f"title={title}::{_github_escape(body)}"
         )
     return "\n".join(lines)

@@ -11,12 +11,19 @@ from __future__ import annotations
 
 import hashlib
 import json
+import stat
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
-VERSION = 1
+from .files import NotReadable, read_regular
+
+VERSION = 2  # 2: outputs named by slug, every path confined to the project
 FILE_NAME = ".threatbrief-manifest.json"
+MAX_MANIFEST_BYTES = 64 * 1024 * 1024
+MAX_INPUT_BYTES = 64 * 1024 * 1024  # the largest file the manifest will hash (registry limit)
+_PSEUDO_INPUTS = ("<tool>", "<settings>")  # inputs that are not files
+_HEX = frozenset("0123456789abcdef")
 
 
 @dataclass
@@ -48,59 +55,115 @@ class Manifest:
         return json.dumps(data, indent=1, ensure_ascii=False, sort_keys=False) + "\n"
 
 
+def safe_key(key: object) -> bool:
+    """A project-relative POSIX path with nothing that could leave the project."""
+    if not isinstance(key, str) or not key or len(key) > 4096 or "\\" in key or "\x00" in key:
+        return False
+    pure = PurePosixPath(key)
+    return not pure.is_absolute() and ".." not in pure.parts and pure.as_posix() == key
+
+
+def _digest(value: object) -> bool:
+    return isinstance(value, str) and (value == "" or (len(value) == 64 and set(value) <= _HEX))
+
+
+def _input_key(key: object) -> bool:
+    if key in _PSEUDO_INPUTS:
+        return True
+    return isinstance(key, str) and safe_key(key.removeprefix("registry:"))
+
+
 def load(path: Path) -> tuple[Manifest, str]:
-    """The manifest, and a notice when it had to be ignored ('' when it was fine or absent)."""
-    if not path.exists():
-        return Manifest(), ""
+    """The manifest, and a notice when it had to be ignored ('' when it was fine or absent).
+
+    The manifest is untrusted input (anyone with commit rights, or a tampered checkout, can
+    write it): it must be a regular file of bounded size whose every path stays inside the
+    project. Anything odd means "rebuild everything", never "read what it names".
+    """
+    corrupt = f"{path.name} is unreadable or corrupt: rebuilding everything"
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        info = path.lstat()
+    except FileNotFoundError:
+        return Manifest(), ""
+    except OSError:
+        return Manifest(), corrupt
+    if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_MANIFEST_BYTES:
+        return Manifest(), f"{path.name} is not a regular file of at most {MAX_MANIFEST_BYTES:,} bytes: rebuilding everything"
+    try:
+        data = json.loads(read_regular(path, MAX_MANIFEST_BYTES).decode("utf-8"))
         if not isinstance(data, dict) or data.get("version") != VERSION:
             return Manifest(), f"{path.name} is from another version of threatbrief: rebuilding everything"
         files = {p: (int(s[0]), int(s[1]), str(s[2])) for p, s in data["files"].items()}
         targets = {p: Target(dict(t["inputs"]), str(t["output"]), dict(t.get("extra", {})))
                    for p, t in data["targets"].items()}
         registry = data.get("registry", {})
-        return Manifest(str(data.get("tool", "")), files, targets, str(registry.get("digest", "")),
-                        {str(k): str(v) for k, v in registry.get("entries", {}).items()}), ""
-    except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError):
-        return Manifest(), f"{path.name} is unreadable or corrupt: rebuilding everything"
+        entries = {str(k): str(v) for k, v in registry.get("entries", {}).items()}
+        manifest = Manifest(str(data.get("tool", "")), files, targets, str(registry.get("digest", "")), entries)
+    except (NotReadable, OSError, ValueError, KeyError, TypeError, IndexError, AttributeError, RecursionError):
+        return Manifest(), corrupt
+    return (manifest, "") if _well_formed(manifest) else (Manifest(), corrupt)
+
+
+def _well_formed(m: Manifest) -> bool:
+    """Every path confined to the project, every digest a sha256, every output in reports/."""
+    return (
+        all(safe_key(p) and _digest(s[2]) and s[0] >= 0 and s[1] >= 0 for p, s in m.files.items())
+        and all(safe_key(p) and p.startswith("reports/") and _digest(t.output)
+                and all(_input_key(k) and isinstance(v, str) for k, v in t.inputs.items())
+                for p, t in m.targets.items())
+        and _digest(m.registry_digest)
+        and all(safe_key(k) and _digest(v) for k, v in m.registry_entries.items())
+    )
 
 
 class Fingerprints:
-    """sha256 of project files, read only when their mtime or size moved since the last build."""
+    """sha256 of project files, read only when their mtime or size moved since the last build.
 
-    def __init__(self, root: Path, previous: dict[str, tuple[int, int, str]]) -> None:
-        self.root = root
+    Only regular files inside the project (or a directory it opted in to) of bounded size are
+    read; for anything else the digest is '', which makes whatever depends on it stale, so the
+    checks that run before a rebuild report the problem.
+    """
+
+    def __init__(self, project: Any, previous: dict[str, tuple[int, int, str]]) -> None:
+        self.project = project
         self.previous = previous
         self.current: dict[str, tuple[int, int, str]] = {}
 
     def digest(self, relative: str) -> str:
-        """The file's sha256, or '' when it does not exist."""
+        """The file's sha256, or '' when it does not exist or may not be read."""
         if relative in self.current:
             return self.current[relative][2]
+        path = self.project.root / relative
+        if not safe_key(relative) or not self.project.inside(path):
+            return ""
         try:
-            stat = (self.root / relative).stat()
+            info = path.stat()
         except OSError:
             return ""
+        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_INPUT_BYTES:
+            return ""
         before = self.previous.get(relative)
-        if before and before[0] == stat.st_mtime_ns and before[1] == stat.st_size:
+        if before and before[0] == info.st_mtime_ns and before[1] == info.st_size:
             digest = before[2]
         else:
             try:
-                digest = hashlib.sha256((self.root / relative).read_bytes()).hexdigest()
-            except OSError:
+                digest = hashlib.sha256(read_regular(path, MAX_INPUT_BYTES)).hexdigest()
+            except NotReadable:
                 return ""
-        self.current[relative] = (stat.st_mtime_ns, stat.st_size, digest)
+        self.current[relative] = (info.st_mtime_ns, info.st_size, digest)
         return digest
 
 
-def tree_digest(folder: Path) -> str:
-    """One digest for the tool's own code and schemas: a change to either rebuilds everything."""
+def tree_digest(*folders: Path) -> str:
+    """One digest for the tool's own code, schemas and built-in templates: a change rebuilds everything."""
     h = hashlib.sha256()
-    for path in sorted(folder.rglob("*")):
-        if path.suffix in (".py", ".json") and "__pycache__" not in path.parts:
-            h.update(path.relative_to(folder).as_posix().encode())
-            h.update(hashlib.sha256(path.read_bytes()).digest())
+    for folder in folders:
+        if not folder.is_dir():
+            continue
+        for path in sorted(folder.rglob("*")):
+            if path.suffix in (".py", ".json", ".j2", ".css", ".svg") and "__pycache__" not in path.parts:
+                h.update(path.relative_to(folder).as_posix().encode())
+                h.update(hashlib.sha256(path.read_bytes()).digest())
     return h.hexdigest()
 
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import calendar
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Iterator, Literal
 
 Precision = Literal["day", "month", "year", "range", "unknown"]
 Mark = tuple[int, int]  # 1-based line, column in the YAML file
+_POINT = re.compile(r"\d{4}(?:-\d{2}(?:-\d{2})?)?")
 
 
 @dataclass(frozen=True)
@@ -25,6 +27,8 @@ class FuzzyDate:
         """Parse a schema-valid date string; raises ValueError for impossible days (2023-02-30)."""
         if text == "unknown":
             return cls(text, "unknown", None, None)
+        if text.count("/") > 1 or not all(_POINT.fullmatch(part) for part in text.split("/")):
+            raise ValueError(f"{text[:40]!r} is not a date (YYYY-MM-DD, YYYY-MM, YYYY, START/END or 'unknown')")
         if "/" in text:
             start, end = text.split("/")
             first, last = cls.parse(start), cls.parse(end)

@@ -7,6 +7,7 @@ renamed into place, so a failed or interrupted build leaves the previous reports
 
 from __future__ import annotations
 
+import re
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
@@ -21,10 +22,12 @@ from .config import load_config
 from .coverage import check_coverage, check_uncited
 from .diagnostics import Diagnostic, has_errors
 from .facts import check_facts
-from .loader import load_assessment, load_registry
+from .files import NotReadable, read_regular
+from .limits import MAX_SOURCE_BYTES
+from .loader import check_names, load_assessment, load_registry
 from .model import CheckedAssessment, Registry
 from .plan import BuildPlan, index_entry
-from .project import Project
+from .project import Project, UnsafePath, slug
 from .sources import SourceLibrary, check_registry
 from .tradecraft import check_tradecraft
 
@@ -67,6 +70,7 @@ def check(project: Project, names: list[str] | None = None, strict: bool = False
     registry, problems = load_registry(project)
     diagnostics += problems
     files = project.assessment_files(names)
+    diagnostics += check_names(files, project)
     checked = []
     loaded = []
     verified = 0
@@ -83,7 +87,7 @@ def check(project: Project, names: list[str] | None = None, strict: bool = False
         if len(locations) == len(assessment.citations):
             checked.append(CheckedAssessment(assessment, locations))
     if names:
-        missing = sorted(set(names) - {f.stem for f in files})
+        missing = sorted(set(names) - {f.stem for f in files} - {c.name for c in loaded})
         for name in missing:
             diagnostics.append(Diagnostic(f"assessments/{name}.yaml", 1, 1, "Y004",
                                           f"no assessment named {name!r} (assessments/{name}.yaml)"))
@@ -143,7 +147,10 @@ def build(
     imports neither matplotlib nor WeasyPrint.
     """
     started = time.perf_counter()
-    plan = BuildPlan.make(project, names, formats, force)
+    try:
+        plan = BuildPlan.make(project, names, formats, force)  # refuses a symlinked reports/
+    except UnsafePath as exc:
+        raise BuildError(str(exc)) from None
     result = BuildResult(None, up_to_date=plan.fresh, reasons=plan.reasons, notice=plan.notice)
     if not plan.reasons:
         plan.save([], {})  # remember new stat stamps of touched-but-unchanged files
@@ -153,6 +160,7 @@ def build(
     registry = result.check.registry
     if not result.check.ok or registry is None:
         return result
+    _nothing_skipped(result.check, plan)
     render_jobs = []
     for checked in result.check.assessments:
         wanted = tuple(f for f in formats if f"{project.key(project.reports_dir)}/{checked.assessment.name}.{f}" in plan.reasons)
@@ -179,6 +187,14 @@ def build(
     plan.save(outputs, {c.assessment.name: c for c in result.check.assessments})
     result.seconds = time.perf_counter() - started
     return result
+
+
+def _nothing_skipped(checked: CheckResult, plan: BuildPlan) -> None:
+    """An assessment that passed check but could not be fully verified is never left out quietly."""
+    built = {c.assessment.name for c in checked.assessments}
+    skipped = sorted(stem for stem in plan.to_check if slug(stem) not in built)
+    if skipped:
+        raise BuildError(f"not built: {', '.join(skipped)} (some citations could not be verified); nothing was written")
 
 
 def _render_all(
@@ -217,8 +233,63 @@ def _sources_unchanged(checked: CheckResult, render_jobs: list[RenderJob]) -> No
         source, _, _ = checked.library.get(path)
         file = checked.library.project.sources_dir / path
         try:
-            now = manifest.sha256_bytes(file.read_bytes())
-        except OSError:
+            now = manifest.sha256_bytes(read_regular(file, MAX_SOURCE_BYTES))
+        except NotReadable:
             now = ""
         if source is None or now != source.sha256:
             raise BuildError(f"sources/{path} changed while the build was running; nothing was written: run it again")
+
+
+@dataclass
+class CleanResult:
+    removed: list[str] = field(default_factory=list)
+    kept: list[tuple[str, str]] = field(default_factory=list)  # (path, why it was left alone)
+    notice: str = ""
+
+
+_TEMP_FILE = re.compile(r"\.[\w.-]+\.[\w]+\.tmp")  # what write_atomic names its temporary files
+
+
+def clean(project: Project) -> CleanResult:
+    """Remove exactly what the build wrote: the outputs the manifest lists, unchanged, and it.
+
+    Never through a symbolic link, never a file the tool did not make (or that was changed
+    since), so `clean` on a project whose reports/ was tampered with deletes nothing it should not.
+    """
+    try:
+        reports = project.output_dir()
+    except UnsafePath as exc:
+        raise BuildError(str(exc)) from None
+    result = CleanResult()
+    manifest_path = reports / manifest.FILE_NAME
+    recorded, notice = manifest.load(manifest_path)
+    if notice or not manifest_path.exists():
+        result.notice = notice or "no build manifest: nothing is known to have been written by threatbrief"
+        return result
+    for key, target in sorted(recorded.targets.items()):
+        path = project.root / key
+        if path.parent != reports:
+            result.kept.append((key, "not directly in reports/"))
+            continue
+        if path.is_symlink():
+            result.kept.append((key, "a symbolic link, not written by threatbrief"))
+            continue
+        if not path.exists():
+            continue
+        try:
+            data = read_regular(path, manifest.MAX_INPUT_BYTES * 4)
+        except NotReadable as exc:
+            result.kept.append((key, f"not a file threatbrief wrote ({exc})"))
+            continue
+        if manifest.sha256_bytes(data) != target.output:
+            result.kept.append((key, "changed since threatbrief wrote it"))
+        else:
+            path.unlink()
+            result.removed.append(key)
+    for path in sorted(reports.iterdir()):
+        if _TEMP_FILE.fullmatch(path.name) and not path.is_symlink() and path.is_file():
+            path.unlink()  # left behind by a build that was killed
+            result.removed.append(project.key(path))
+    manifest_path.unlink()
+    result.removed.append(project.key(manifest_path))
+    return result

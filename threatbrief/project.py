@@ -1,21 +1,82 @@
-"""Where a project's inputs and outputs live. Passed explicitly: there is no global state."""
+"""Where a project's inputs and outputs live, and the fence around them. No global state.
+
+Everything the tool reads must resolve inside the project (or inside a directory the project's
+`threatbrief.toml` explicitly allows, `[paths] allow_outside`), and everything it writes goes
+into `reports/`, which must be a real directory of the project, never a symbolic link.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from pathlib import Path
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from .files import NotReadable, read_regular
 
 PDF_VARIANT = "pdf/ua-1"  # tagged PDF for screen readers; see README, "PDF/UA-1, not PDF/A"
 BUILTIN_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+CONFIG_FILE = "threatbrief.toml"
+# Output names that the tool itself uses in reports/: an assessment may not take them.
+RESERVED_NAMES = frozenset({"index", "overview"})
+MAX_NAME_CHARS = 100
+_UNSAFE_NAME = re.compile(r"[^\w-]+")  # anything but letters, digits, '_' and '-' (any script)
+
+
+class UnsafePath(ValueError):
+    """A path the project may not use: a link out of the project, a symlinked reports/ …"""
+
+
+def slug(stem: str) -> str:
+    """The output name for an assessment file stem: safe as a file name and as a relative href.
+
+    `javascript:alert(1)` becomes `javascript-alert-1`: no scheme, no slash, no dot, lower case
+    (so two names differing only in case collide here, not on a case-insensitive disk).
+    """
+    return _UNSAFE_NAME.sub("-", stem.lower()).strip("-_")[:MAX_NAME_CHARS].strip("-_")
+
+
+def canonical_source_path(relative: str) -> str:
+    """`./x.txt`, `x.txt` and `sub//x.txt` name one file: the registry and citations use one spelling.
+
+    Paths that would leave sources/ ('..', absolute, NUL, backslash) are returned unchanged, so
+    that the check reporting them quotes what the author wrote.
+    """
+    if not relative or "\\" in relative or "\x00" in relative or relative != relative.strip():
+        return relative
+    pure = PurePosixPath(relative)
+    if pure.is_absolute() or ".." in pure.parts:
+        return relative
+    return pure.as_posix()
+
+
+def _allowed_outside(root: Path) -> tuple[Path, ...]:
+    """Directories outside the project that the project opts in to (`[paths] allow_outside`).
+
+    Read leniently here: a malformed file is reported by `config.load_config`, and means no opt-in.
+    """
+    config = root / CONFIG_FILE
+    if not config.is_file() or not config.resolve().is_relative_to(root):
+        return ()
+    try:
+        data = tomllib.loads(read_regular(config, 1024 * 1024).decode("utf-8"))
+        listed = data.get("paths", {}).get("allow_outside", [])
+    except (NotReadable, UnicodeDecodeError, tomllib.TOMLDecodeError, AttributeError, RecursionError):
+        return ()
+    if not isinstance(listed, list):
+        return ()
+    return tuple((root / item).resolve() for item in listed if isinstance(item, str) and item.strip())
 
 
 @dataclass(frozen=True)
 class Project:
     root: Path
+    allowed_outside: tuple[Path, ...] = field(default=())
 
     @classmethod
     def at(cls, root: Path | str) -> "Project":
-        return cls(Path(root).resolve())
+        resolved = Path(root).resolve()
+        return cls(resolved, _allowed_outside(resolved))
 
     @property
     def assessments_dir(self) -> Path:
@@ -37,12 +98,39 @@ class Project:
     def templates_dir(self) -> Path:
         return self.root / "templates"
 
-    def key(self, path: Path) -> str:
-        """How the build manifest names a file: relative inside the project, absolute outside."""
+    def inside(self, path: Path) -> bool:
+        """Whether `path`, links resolved, lies in the project (or in a directory it opted in to)."""
         try:
-            return path.resolve().relative_to(self.root).as_posix()
+            resolved = path.resolve()
+        except (OSError, RuntimeError):  # a symlink loop
+            return False
+        return resolved.is_relative_to(self.root) or any(resolved.is_relative_to(d) for d in self.allowed_outside)
+
+    def output_dir(self) -> Path:
+        """reports/, checked before anything is written to it or deleted from it.
+
+        A `reports` that is a symbolic link (or resolves outside the project) is refused: writing
+        or cleaning through it would touch files the project does not own.
+        """
+        reports = self.reports_dir
+        if reports.is_symlink():
+            raise UnsafePath(f"reports/ is a symbolic link (to {_readlink(reports)}); threatbrief writes only "
+                             "inside the project: replace the link with a directory")
+        if reports.exists() and not reports.is_dir():
+            raise UnsafePath("reports/ is not a directory: cannot write to it; remove the file or move it away")
+        if reports.exists() and not reports.resolve().is_relative_to(self.root):
+            raise UnsafePath(f"reports/ resolves outside the project ({reports.resolve()}): refusing to write there")
+        return reports
+
+    def key(self, path: Path) -> str:
+        """How the build manifest names a file: its path in the project, links not followed.
+
+        Outside the project it is the absolute path, which the manifest never reads.
+        """
+        try:
+            return path.relative_to(self.root).as_posix()
         except ValueError:
-            return str(path.resolve())
+            return str(path)
 
     def display(self, path: Path) -> str:
         """A path as shown to the user: relative to the project when inside it."""
@@ -52,7 +140,16 @@ class Project:
             return str(path)
 
     def assessment_files(self, names: list[str] | None = None) -> list[Path]:
+        """assessments/*.yaml (all, or those whose stem or output name is in `names`)."""
         files = sorted(self.assessments_dir.glob("*.yaml")) if self.assessments_dir.is_dir() else []
         if names is not None:
-            files = [f for f in files if f.stem in names]
+            wanted = set(names)
+            files = [f for f in files if f.stem in wanted or slug(f.stem) in wanted]
         return files
+
+
+def _readlink(path: Path) -> str:
+    try:
+        return str(path.readlink())
+    except OSError:
+        return "?"

@@ -20,15 +20,36 @@ SCHEMA_DIR = Path(__file__).parent / "schemas"
 
 @lru_cache(maxsize=None)
 def _schema(name: str) -> dict[str, Any]:
-    return json.loads((SCHEMA_DIR / f"{name}.schema.json").read_text(encoding="utf-8"))
+    return _python_patterns(json.loads((SCHEMA_DIR / f"{name}.schema.json").read_text(encoding="utf-8")))
+
+
+def _python_patterns(node: Any) -> Any:
+    r"""Patterns as Python must read them: `$` also matches before a final newline in Python
+    (so "2024-01-01\n" would pass `^...$`), `\Z` only at the very end. The files keep the
+    ECMA-262 `$` that editors expect."""
+    if isinstance(node, dict):
+        return {k: (v[:-1] + r"\Z" if k == "pattern" and isinstance(v, str) and v.endswith("$") else _python_patterns(v))
+                for k, v in node.items()}
+    if isinstance(node, list):
+        return [_python_patterns(v) for v in node]
+    return node
 
 
 @lru_cache(maxsize=None)
 def _validator(name: str) -> Any:
-    """jsonschema: slower, but reports every error with its path: used only on invalid files."""
+    """jsonschema: slower, but reports every error with its path: used only on invalid files.
+
+    An integer is an int here, never a float such as 1.0 (JSON Schema would accept it, and a
+    count of 1.0 is a typo, not a count).
+    """
     import jsonschema
 
-    return jsonschema.Draft202012Validator(_schema(name))
+    def is_integer(checker: Any, value: Any) -> bool:
+        return isinstance(value, int) and not isinstance(value, bool)
+
+    checker = jsonschema.Draft202012Validator.TYPE_CHECKER.redefine("integer", is_integer)
+    strict = jsonschema.validators.extend(jsonschema.Draft202012Validator, type_checker=checker)
+    return strict(_schema(name))
 
 
 @lru_cache(maxsize=None)
@@ -61,8 +82,11 @@ def dotted(path: JsonPath) -> str:
 
 
 def validate(doc: YamlDoc, name: str) -> list[Diagnostic]:
-    """Every schema violation in `doc`, each at its own line; empty when the document conforms."""
-    if is_valid(doc.data, name):
+    """Every schema violation in `doc`, each at its own line; empty when the document conforms.
+
+    The fast gate counts 1.0 as an integer, so a document holding any float takes the strict path.
+    """
+    if not doc.has_floats and is_valid(doc.data, name):
         return []
     validator = _validator(name)
     problems: list[Diagnostic] = []
@@ -89,26 +113,43 @@ def _explain(error: Any, path: JsonPath) -> tuple[str, str, str | None]:
             key = extra[0]
             close = difflib.get_close_matches(key, allowed, n=1)
             hint = f"did you mean {close[0]!r}?" if close else f"allowed keys: {', '.join(allowed)}"
-            return f"{where}: unknown key {key!r}", hint, key
+            return f"{where}: unknown key {_short(key)!r}", hint, key
     if validator == "required":
         missing = error.message.split("'")[1] if "'" in error.message else "?"
         return f"{where}: missing required key {missing!r}", "see docs/format.md for the format", None
+    if validator == "type" and isinstance(value, float) and "integer" in str(error.validator_value):
+        return f"{where}: expected a whole number, found {_short(repr(value))}", "write the figure without a decimal point", None
     if validator == "enum":
         options = [str(o).lower() if isinstance(o, bool) else str(o) for o in error.validator_value]
-        close = difflib.get_close_matches(str(value), options, n=1)
+        close = difflib.get_close_matches(_short(str(value)), options, n=1)
         hint = f"did you mean {close[0]!r}?" if close else f"allowed: {', '.join(options)}"
-        return f"{where}: {value!r} is not an allowed value", hint, None
+        return f"{where}: {_short(value)!r} is not an allowed value", hint, None
     if validator == "type":
         wanted = error.validator_value
         wanted = " or ".join(wanted) if isinstance(wanted, list) else wanted
         return f"{where}: expected {wanted}, found {_type_name(value)}", _type_hint(wanted), None
     if validator == "pattern":
-        return f"{where}: {value!r} is not in the expected form", schema.get("description", ""), None
+        return f"{where}: {_short(value)!r} is not in the expected form", schema.get("description", ""), None
     if validator == "minItems":
         return f"{where}: needs at least {error.validator_value} item(s)", "every claim needs a citation" if "citations" in where else "", None
-    if validator in ("minLength", "maxLength"):
-        return f"{where}: {error.message}", "", None
-    return f"{where}: {error.message}", "", None
+    if validator == "maxLength":
+        return (f"{where}: {len(value):,} characters; the limit is {error.validator_value:,}",
+                "shorten it (see 'Limits' in the README)", None)
+    if validator == "maxItems":
+        return (f"{where}: {len(value):,} items; the limit is {error.validator_value:,}",
+                "split the assessment (see 'Limits' in the README)", None)
+    if validator == "maximum":
+        return f"{where}: {value:,} is more than the limit of {error.validator_value:,}", "check the figure", None
+    if validator == "minLength":
+        return f"{where}: must not be empty", "", None
+    return f"{where}: {_short(error.message)}", "", None
+
+
+def _short(value: Any, limit: int = 80) -> Any:
+    """A value as a message may quote it: long texts cut, so one error never floods the terminal."""
+    if isinstance(value, str) and len(value) > limit:
+        return value[:limit] + "…"
+    return value
 
 
 def _type_name(value: Any) -> str:

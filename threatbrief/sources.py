@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import os
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path, PurePosixPath
 
 from .diagnostics import Diagnostic
+from .limits import MAX_SOURCE_BYTES
 from .model import Registry
 from .project import Project
 from .quotes import Normalized, normalize
 from .yamlfile import decode, read_bytes
 
-MAX_SOURCE_BYTES = 16 * 1024 * 1024
 
 
 @dataclass
@@ -36,8 +37,14 @@ class PathRefused(ValueError):
     """A source path that is not a plain relative path inside sources/."""
 
 
-def confine(sources_dir: Path, relative: str) -> Path:
-    """Resolve `relative` inside `sources_dir`, refusing anything that could leave it."""
+def confine(project: Project, relative: str) -> Path:
+    """Resolve `relative` inside sources/, refusing anything that could leave it.
+
+    A symbolic link may point elsewhere inside sources/, or into a directory the project opted
+    in to (`[paths] allow_outside`); a `sources/` that is itself a link out of the project is
+    refused like any other link out.
+    """
+    sources_dir = project.sources_dir
     if not relative or relative != relative.strip():
         raise PathRefused("is empty or has surrounding spaces")
     if "\\" in relative or "\x00" in relative:
@@ -48,9 +55,16 @@ def confine(sources_dir: Path, relative: str) -> Path:
     if ".." in pure.parts:
         raise PathRefused("contains '..'; write it relative to sources/")
     base = sources_dir.resolve()
-    resolved = (base / pure).resolve()
+    try:
+        resolved = (base / pure).resolve()
+    except (OSError, RuntimeError):
+        raise PathRefused("is a loop of symbolic links") from None
+    if any(resolved.is_relative_to(d) for d in project.allowed_outside):
+        return resolved
     if not resolved.is_relative_to(base):
         raise PathRefused("resolves outside sources/ (through a symbolic link)")
+    if not resolved.is_relative_to(project.root):
+        raise PathRefused("resolves outside the project (sources/ is a symbolic link)")
     return resolved
 
 
@@ -73,7 +87,7 @@ class SourceLibrary:
 
     def _read(self, relative: str) -> SourceText | None:
         try:
-            file = confine(self.project.sources_dir, relative)
+            file = confine(self.project, relative)
         except PathRefused as exc:
             self._problems[relative] = ("S001", f"source path {relative!r} {exc}")
             return None
@@ -89,10 +103,14 @@ class SourceLibrary:
 
     @cached_property
     def _listing(self) -> list[str]:
+        """Files under sources/, links not followed (a link loop must not hang a hint)."""
         base = self.project.sources_dir
-        if not base.is_dir():
+        if not base.is_dir() or base.is_symlink():
             return []
-        return sorted(p.relative_to(base).as_posix() for p in base.rglob("*") if p.is_file() and p.suffix != ".yaml")
+        found = []
+        for folder, _, names in os.walk(base):
+            found += [Path(folder, n).relative_to(base).as_posix() for n in names if not n.endswith(".yaml")]
+        return sorted(found)
 
     def available(self) -> list[str]:
         """Every file under sources/ (relative paths), for 'did you mean' hints; listed once a run."""

@@ -15,9 +15,9 @@ from typing import Any
 import yaml
 
 from .diagnostics import Diagnostic
-
-MAX_BYTES = 2 * 1024 * 1024
-MAX_DEPTH = 64
+from .files import NotReadable, read_regular
+from .limits import MAX_ASSESSMENT_BYTES as MAX_BYTES
+from .limits import MAX_YAML_DEPTH as MAX_DEPTH
 
 JsonPath = tuple[str | int, ...]
 
@@ -56,6 +56,7 @@ class YamlDoc:
     key_marks: dict[JsonPath, tuple[int, int]] = field(default_factory=dict)
     literal_blocks: set[JsonPath] = field(default_factory=set)
     lines: list[str] = field(default_factory=list)
+    has_floats: bool = False  # the schema gate cannot tell 1.0 from 1: see schema.validate
 
     def mark(self, path: JsonPath) -> tuple[int, int]:
         """Position of the value at `path`, or of its nearest enclosing value."""
@@ -101,17 +102,14 @@ class _Refused(Exception):
 
 
 def read_bytes(file: Path, display: str, max_bytes: int = MAX_BYTES) -> tuple[bytes | None, list[Diagnostic]]:
-    """Read a regular file of bounded size; devices, directories and missing files are refused."""
+    """Read a regular file of bounded size; devices, FIFOs, directories and missing files are refused."""
     try:
-        if not file.is_file():
-            what = "a directory" if file.is_dir() else "not a regular file" if file.exists() else "missing"
-            return None, [Diagnostic(display, 1, 1, "Y004", f"cannot read {display}: {what}")]
-        size = file.stat().st_size
-        if size > max_bytes:
-            return None, [Diagnostic(display, 1, 1, "Y004", f"{display} is {size:,} bytes; the limit is {max_bytes:,}")]
-        return file.read_bytes(), []
-    except OSError as exc:
-        return None, [Diagnostic(display, 1, 1, "Y004", f"cannot read {display}: {exc.strerror or exc}")]
+        return read_regular(file, max_bytes), []
+    except NotReadable as exc:
+        reason = str(exc)
+        if reason[0].isdigit() or reason.startswith("more than"):
+            return None, [Diagnostic(display, 1, 1, "Y004", f"{display} is {reason}")]
+        return None, [Diagnostic(display, 1, 1, "Y004", f"cannot read {display}: {reason}")]
 
 
 def decode(raw: bytes, display: str) -> tuple[str | None, list[Diagnostic]]:
@@ -218,7 +216,13 @@ class _EventBuilder:
             if tag in (_STR, "tag:yaml.org,2002:timestamp"):
                 value: Any = event.value  # dates stay as written
             else:
-                value = _CONSTRUCT[tag](yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark))
+                try:
+                    value = _CONSTRUCT[tag](yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark))
+                except ValueError:  # Python refuses to convert integers of more than 4,300 digits
+                    raise _Refused(event.start_mark, "Y001", f"a number of {len(event.value):,} digits is too large",
+                                   "write a plausible figure, or quote it to make it text") from None
+                if isinstance(value, float):
+                    self.doc.has_floats = True
             if event.style == "|" and isinstance(value, str):
                 self.doc.literal_blocks.add(path)
             self._attach(value, path, event, event)
