@@ -149,7 +149,7 @@ def test_oversized_and_binary_files_get_clear_errors(basic: Path) -> None:
 
 
 def test_a_very_deep_file_is_refused_quickly(basic: Path) -> None:
-    (basic / "assessments" / "border.yaml").write_text("title: " + "[" * 200_000 + "]" * 200_000, encoding="utf-8")
+    (basic / "assessments" / "border.yaml").write_text("title: " + "[" * 60_000 + "]" * 60_000, encoding="utf-8")
     started = time.perf_counter()
     assert "Y003" in codes(basic)
     assert time.perf_counter() - started < 1

@@ -8,13 +8,13 @@ per-field ones (lengths, counts, figures) and say the same in editors.
 from __future__ import annotations
 
 # Files
-MAX_ASSESSMENT_BYTES = 2 * 1024 * 1024
+MAX_ASSESSMENT_BYTES = 128 * 1024  # 3.5x the largest shipped one (36 KB, 17 pages); ~70 pages at most
 MAX_REGISTRY_BYTES = 64 * 1024 * 1024  # one registry lists every source: ~400 bytes an entry
 MAX_SOURCE_BYTES = 16 * 1024 * 1024
 MAX_YAML_DEPTH = 64
 
 # One assessment (per-field lengths and counts are in the JSON Schemas)
-MAX_CITATIONS = 1_000  # per assessment, across key judgments, sections and incidents
+MAX_CITATIONS = 300  # per assessment, across key judgments, sections and incidents
 
 # Dates: event datasets start in 1970 (GTD); a year outside this window is a typo
 YEAR_MIN = 1900
