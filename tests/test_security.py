@@ -6,6 +6,7 @@ and the closest-passage bounds (items 3, 11, 15) are in test_security_quotes.py.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -76,16 +77,17 @@ def test_01_a_forged_manifest_cannot_make_clean_delete_outside_reports(basic: Pa
 # 2. The cubic regex before citation markers ----------------------------------------------------
 
 def test_02_long_runs_of_spaces_before_a_marker_render_in_linear_time() -> None:
-    text = "Attack" + " " * 100_000 + "\n" + " " * 100_000 + "[@toll] and" + "\t " * 50_000 + "[@toll]"
+    # Spaces NOT followed by a marker are what made the old regex backtrack at every position.
+    text = "Attack" + " " * 100_000 + "on a convoy" + "\t " * 50_000 + "\n" + " " * 1000 + "[@toll] and [@toll]"
     started = time.perf_counter()
     html = markup.to_html(text, {"toll": 1}, lambda n: f"<sup>{n}</sup>")
     assert time.perf_counter() - started < 1
-    assert "Attack<sup>1</sup> and<sup>1</sup>" in html
+    assert "convoy<sup>1</sup> and<sup>1</sup>" in html
 
 
 def test_02_a_narrative_of_spaces_checks_and_builds_fast(basic: Path) -> None:
     edit(basic / A, "One worker was killed and four were wounded [@toll].",
-         "One worker was killed and four were wounded" + " " * 15_000 + "[@toll].")  # 4,000 hung it
+         "One worker was killed" + " " * 15_000 + "and four were wounded [@toll].")  # 4,000 hung it
     started = time.perf_counter()
     result = build(Project.at(basic), formats=("html",))
     assert result.ok and time.perf_counter() - started < 3
@@ -329,24 +331,40 @@ def test_10_18_chart_labels_are_plain_text_and_all_kept(basic: Path) -> None:
 # 11. Interrupting check -------------------------------------------------------------------
 
 def test_11_sigterm_stops_a_long_check_at_once(basic: Path) -> None:
-    words = " ".join(f"word{k}" for k in range(400_000))  # ~4 MB of near misses
-    (basic / "sources" / "big.txt").write_text(words, encoding="utf-8")
-    digest = __import__("hashlib").sha256((basic / "sources" / "big.txt").read_bytes()).hexdigest()
+    """Long near misses in a large source: the closest-passage search must give way to SIGTERM.
+
+    Before it was bounded, each miss was one rapidfuzz call of seconds, in C, deaf to signals.
+    """
+    from test_security_quotes import prose
+
+    text = prose(16_000_000, seed=4)  # the largest source allowed
+    (basic / "sources" / "big.txt").write_text(text, encoding="utf-8")
+    digest = hashlib.sha256((basic / "sources" / "big.txt").read_bytes()).hexdigest()
     registry = basic / "sources" / "sources.yaml"
-    text = registry.read_text(encoding="utf-8")
-    entry = text[text.index("  - path: second.txt"):]
-    registry.write_text(text + entry.replace("second.txt", "big.txt").replace(
+    entry = registry.read_text(encoding="utf-8").split("  - path: second.txt")[1]
+    registry.write_text(registry.read_text(encoding="utf-8") + "  - path: big.txt" + entry.replace(
         re.search(r"sha256: (\w+)", entry)[1], digest), encoding="utf-8")
-    misses = "".join(f'      - source: big.txt\n        quote: "word{k} word{k + 2} word{k + 1} wordx"\n'
-                     for k in range(0, 3000, 10))
-    edit(basic / A, "    citations:\n      - id: toll", "    citations:\n" + misses + "      - id: toll")
+    tail = prose(1_500, seed=5)
+
+    def near_miss(k: int) -> str:
+        at = text.index(" ", 20_000 * k + 1) + 1
+        return text[at:text.index(" ", at + 150)] + " Exactly " + tail
+
+    assessment = (basic / A).read_text(encoding="utf-8")
+    for n in range(8):  # 8 assessments of 69 long near misses each, every one within the limits
+        judgments = "".join(
+            '  - text: "Attacks are likely."\n    likelihood: likely\n    confidence: low\n    citations:\n'
+            + "".join(f'      - source: big.txt\n        quote: "{near_miss(n * 100 + j * 30 + k)}"\n' for k in range(23))
+            for j in range(3))
+        (basic / "assessments" / f"misses-{n}.yaml").write_text(
+            assessment.replace("key_judgments:\n", "key_judgments:\n" + judgments), encoding="utf-8")
     process = subprocess.Popen([sys.executable, str(REPO / "build.py"), "-C", str(basic), "check"],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(1.5)
+    time.sleep(3)
     assert process.poll() is None, "check finished before it could be interrupted: make the workload larger"
     sent = time.perf_counter()
     process.send_signal(signal.SIGTERM)
-    out, err = process.communicate(timeout=30)
+    out, err = process.communicate(timeout=60)
     assert time.perf_counter() - sent < 0.5
     assert process.returncode == 130 and "interrupted" in err and "Traceback" not in err
 

@@ -18,10 +18,20 @@ from .yamlfile import YamlDoc
 _UNITS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
           "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen"]
 _TENS = ["", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
-# "A Chinese citizen was killed": a singular victim is a count of one.
+# "A Chinese citizen was killed": a singular victim is a count of one. (Possessive quantifiers: no
+# backtracking over a long run of spaces.)
 _SINGULAR = re.compile(
-    r"\b(?:a|an)\s+(?:[\w'-]+\s+){0,3}(?:was|has been|had been|is)\s+(?:\w+\s+)?"
+    r"\b(?:a|an)\s++(?:[\w'-]++\s++){0,3}(?:was|has been|had been|is)\s++(?:\w++\s++)?"
     r"(?:killed|wounded|injured|shot|murdered|slain|hurt)\b|\bkilling of an?\b", re.IGNORECASE)
+# A number written in words, taken whole: "fourteen" gives no "four", "twenty-one" no "one" and
+# no "twenty", "four hundred" no "four". The longest form is tried first; a hyphen is a word
+# boundary (as for digits) except inside a compound number.
+_UNIT = "|".join(sorted(_UNITS, key=len, reverse=True))
+_DIGIT_WORD = "|".join(_UNITS[1:10])
+_SMALL = rf"(?:{'|'.join(_TENS[2:])})(?:[- ](?:{_DIGIT_WORD})\b|(?![- ](?:{_DIGIT_WORD})\b))|{_UNIT}"
+_NUMBER_WORDS = re.compile(
+    rf"(?<!\w)(?<!ty-)(?:(?:{_SMALL}|a)\s++hundred(?:\s++(?:and\s++)?(?:{_SMALL}))?|{_SMALL})"
+    rf"(?!\w)(?!\s++(?:hundred|thousand|million|billion)\b)", re.IGNORECASE)
 
 
 def number_words(n: int) -> list[str]:
@@ -38,10 +48,17 @@ def number_words(n: int) -> list[str]:
 
 
 def count_supported(n: int, quotes: list[str]) -> bool:
-    digits = re.compile(rf"(?<![\d.,]){n:,}(?![\d]|[.,]\d)|(?<![\d.,]){n}(?![\d]|[.,]\d)")
-    words = [re.compile(rf"\b{re.escape(w)}\b", re.IGNORECASE) for w in number_words(n)]
+    """Whether a quote gives the figure `n` as a whole number, in digits or in words.
+
+    "in 2015" does not give 20, "14 killed" not 4, "1,000" not 1, "2.5" not 5, "3²" not 3,
+    "twenty-one" not one.
+    """
+    digits = re.compile(rf"(?<!\w)(?<!\d[.,])(?:{n:,}|{n})(?!\w)(?![.,]\d)")
+    words = {" ".join(w.replace("-", " ").split()) for w in number_words(n)}
     for quote in quotes:
-        if digits.search(quote) or any(w.search(quote) for w in words):
+        if digits.search(quote):
+            return True
+        if any(" ".join(m.group().lower().replace("-", " ").split()) in words for m in _NUMBER_WORDS.finditer(quote)):
             return True
         if n == 1 and _SINGULAR.search(quote):
             return True
