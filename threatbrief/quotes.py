@@ -40,9 +40,10 @@ _FOLD = {
     **dict.fromkeys("“”„‟″‶〝〞«»", '"'),
     **dict.fromkeys("‐‑‒–—―−⁃", "-"),
 }
-# Invisible, so dropped: soft hyphen, zero-width characters, word joiner, byte order mark, and the
+# Invisible, so dropped: soft hyphen, zero-width characters, word joiner, byte order mark, the
+# directional marks (LRM, RLM, ALM), and the
 # bidi embedding, override and isolate controls (which make a text display other than it reads).
-_DROP = frozenset("\u00ad\u200b\u200c\u200d\u2060\ufeff\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+_DROP = frozenset("\u00ad\u061c\u200b\u200c\u200d\u200e\u200f\u2060\ufeff\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 # Compatibility characters that are typography, not content: folded as NFKC folds them.
 _TYPOGRAPHIC_FORMS = (
     (0xFB00, 0xFB17),  # Latin and Armenian ligatures
