@@ -173,3 +173,16 @@ def test_cheap_tiers_agree_with_full_matching(quote: str) -> None:
     for tier in (find_verbatim(quote, SOURCE), find_typographic(quote, SOURCE)):
         assert tier is None or tier == full
     assert locate(quote, SOURCE, lambda: normalize(SOURCE)) == full
+
+
+def test_generated_unicode_tables_match_what_quotes_computes() -> None:
+    """threatbrief/unicode_tables.py spares every run a scan of the code points; it must stay true."""
+    import unicodedata
+
+    from threatbrief import quotes, unicode_tables
+
+    if unicode_tables.UNIDATA_VERSION != unicodedata.unidata_version:
+        pytest.skip("tables generated for another Unicode version: quotes.py computes them itself")
+    assert frozenset(unicode_tables.COMPOSERS) == quotes._composers()
+    assert unicode_tables.UNSTABLE_CLASS == quotes._compute_unstable_class()
+    assert unicode_tables.SPACES == "".join(chr(c) for c in range(0x10000) if chr(c).isspace())
