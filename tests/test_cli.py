@@ -70,9 +70,28 @@ def test_build_html_only_for_one_assessment(basic: Path, cli) -> None:
     assert sorted(p.name for p in (basic / "reports").iterdir() if not p.name.startswith(".")) == ["border.html"]
 
 
-def test_unknown_assessment_name_is_an_error(basic: Path, cli) -> None:
-    code, out, _ = cli("-C", str(basic), "check", "bordr")
-    assert code == 1 and "no assessment named 'bordr'" in out
+def test_unknown_assessment_name_is_an_error_with_a_suggestion(basic: Path, cli) -> None:
+    for command in ("check", "build", "html"):
+        code, _, err = cli("-C", str(basic), command, "bordr")
+        assert code == 1 and "no assessment named 'bordr'" in err and "did you mean 'border'?" in err
+
+
+def test_a_file_name_is_accepted_as_a_name(basic: Path, cli) -> None:
+    for name in ("border.yaml", "assessments/border.yaml", "./assessments/border.yaml"):
+        assert cli("-C", str(basic), "check", name)[0] == 0
+
+
+def test_a_folder_that_is_no_project_names_init(tmp_path: Path, cli) -> None:
+    code, _, err = cli("-C", str(tmp_path), "check")
+    assert code == 1 and "is not a threatbrief project" in err and "threatbrief init" in err
+    code, _, err = cli("-C", str(tmp_path / "missing"), "check")
+    assert code == 2 and "no such directory" in err
+
+
+def test_build_py_without_its_dependencies_says_to_run_make(tmp_path: Path) -> None:
+    run = subprocess.run([sys.executable, "-S", str(REPO / "build.py"), "check"], capture_output=True, text=True,
+                         timeout=60, cwd=tmp_path)  # -S: no site-packages, so no yaml, jinja2, …
+    assert run.returncode == 1 and "run 'make' first" in run.stderr and "Traceback" not in run.stderr
 
 
 def test_clean_removes_what_the_build_wrote_and_nothing_else(basic: Path, cli) -> None:

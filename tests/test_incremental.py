@@ -76,7 +76,7 @@ def test_regrading_a_source_rebuilds_the_briefings_citing_it(two: Path) -> None:
 def test_editing_a_template_rebuilds_everything(two: Path) -> None:
     rebuilt(two)
     (two / "templates").mkdir()
-    css = (REPO / "templates" / "briefing.css").read_text(encoding="utf-8")
+    css = (REPO / "threatbrief" / "data" / "templates" / "briefing.css").read_text(encoding="utf-8")
     (two / "templates" / "briefing.css").write_text(css.replace("#0b4f8a", "#8a0b4f"), encoding="utf-8")
     assert rebuilt(two) == ["border.html", "index.html", "second.html"]
 

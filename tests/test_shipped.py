@@ -80,3 +80,11 @@ def test_swapping_straight_and_curly_quote_marks_is_not_an_error(shipped: Path) 
     assert changed >= 20
     result = check(Project.at(shipped))
     assert result.diagnostics == []
+
+
+def test_the_sample_projects_schema_copies_are_the_packages() -> None:
+    """The `$schema` lines point at .threatbrief/schemas/: those copies must not drift from the tool's."""
+    from threatbrief.project import BUILTIN_SCHEMAS
+
+    for schema in BUILTIN_SCHEMAS.glob("*.schema.json"):
+        assert (REPO / ".threatbrief" / "schemas" / schema.name).read_bytes() == schema.read_bytes(), schema.name

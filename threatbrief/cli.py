@@ -6,6 +6,7 @@ Exit codes: 0 success, 1 problems found (or the build failed), 2 usage error.
 from __future__ import annotations
 
 import argparse
+import difflib
 import os
 import signal
 import sys
@@ -13,7 +14,7 @@ import sys
 from . import __version__
 from .diagnostics import RULES, format_github, format_json, format_text, printable, summary_line
 from .pipeline import BuildError, CheckResult, build, check, clean
-from .project import Project
+from .project import CONFIG_FILE, Project, slug
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -79,22 +80,54 @@ def main(argv: list[str] | None = None) -> int:
 
 def _main(argv: list[str] | None) -> int:
     args = _parser().parse_args(_default_to_build(list(sys.argv[1:] if argv is None else argv)))
-    project = Project.at(args.project)
     command = args.command
-    if command == "check":
-        return _check(project, args.names, args.format, args.strict)
-    if command == "clean":
-        return _clean(project)
     if command == "rules":
         for rule in RULES.values():
             print(f"{rule.code}  {rule.severity.value:<7}  {rule.name:<24} {rule.description}")
         return 0
+    if not os.path.isdir(args.project):
+        print(f"error: -C {printable(args.project)}: no such directory", file=sys.stderr)
+        return 2
+    project = Project.at(args.project)
+    if not _is_project(project):
+        print(f"error: {printable(str(project.root))} is not a threatbrief project (it has no assessments/, "
+              f"sources/ or threatbrief.toml): run 'threatbrief init {printable(args.project)}' to start one",
+              file=sys.stderr)
+        return 1
+    if command == "check":
+        names = [_as_name(n) for n in args.names]
+        return _unknown_names(project, names) or _check(project, names, args.format, args.strict)
+    if command == "clean":
+        return _clean(project)
     targets = args.targets
     formats = tuple(t for t in targets if t in ("html", "pdf")) or ("html", "pdf")
-    names = [t for t in targets if t not in ("html", "pdf")]
+    names = [_as_name(t) for t in targets if t not in ("html", "pdf")]
     if args.jobs < 1:
         _parser().error("-j/--jobs must be at least 1")
-    return _build(project, names, formats, args)
+    return _unknown_names(project, names) or _build(project, names, formats, args)
+
+
+def _is_project(project: Project) -> bool:
+    return any(p.exists() for p in (project.assessments_dir, project.sources_dir, project.root / CONFIG_FILE))
+
+
+def _as_name(target: str) -> str:
+    """`NAME`, `NAME.yaml` and `assessments/NAME.yaml` all name one assessment."""
+    name = target.removeprefix("./").removeprefix("assessments/")
+    return name.removesuffix(".yaml")
+
+
+def _unknown_names(project: Project, names: list[str]) -> int:
+    """Exit code 1 (and a did-you-mean) when a NAME matches no assessment; 0 when all exist."""
+    files = project.assessment_files()
+    known = {f.stem for f in files} | {slug(f.stem) for f in files}
+    unknown = [n for n in names if n not in known]
+    for name in unknown:
+        close = difflib.get_close_matches(name, sorted(known), n=1)
+        hint = f": did you mean {close[0]!r}?" if close else f" ({len(files)} assessment(s) in assessments/)"
+        print(f"error: no assessment named {printable(name)!r} (assessments/{printable(name)}.yaml){hint}",
+              file=sys.stderr)
+    return 1 if unknown else 0
 
 
 def _print_diagnostics(result: CheckResult, fmt: str = "text") -> None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +20,8 @@ from .model import (
     Section,
     Source,
 )
-from .limits import MAX_CITATIONS, MAX_REGISTRY_BYTES, YEAR_MAX, YEAR_MIN
+from .files import NotReadable, read_regular
+from .limits import MAX_CITATIONS, MAX_REGISTRY_BYTES, MAX_SOURCE_BYTES, YEAR_MAX, YEAR_MIN
 from .project import RESERVED_NAMES, Project, canonical_source_path, slug
 from .yamlfile import JsonPath, YamlDoc, load_yaml
 
@@ -31,7 +35,7 @@ def load_registry(project: Project) -> tuple[Registry | None, list[Diagnostic]]:
         return None, problems
     problems = schema.validate(doc, "registry")
     if problems:
-        return None, problems
+        return None, [_with_sha256_hint(p, doc, project) for p in problems]
     sources: dict[str, Source] = {}
     by_hash: dict[str, Source] = {}
     for i, entry in enumerate(doc.data["sources"]):
@@ -58,6 +62,28 @@ def load_registry(project: Project) -> tuple[Registry | None, list[Diagnostic]]:
         )
         by_hash[entry["sha256"]] = sources[path]
     return Registry(display, sources), problems
+
+
+_ENTRY = re.compile(r"sources\[(\d+)\]")
+
+
+def _with_sha256_hint(problem: Diagnostic, doc: YamlDoc, project: Project) -> Diagnostic:
+    """A missing or malformed sha256 comes with the file's real one, ready to paste."""
+    entry = _ENTRY.match(problem.message)
+    if "sha256" not in problem.message or entry is None:
+        return problem
+    raw = doc.data["sources"][int(entry[1])]
+    path = raw.get("path") if isinstance(raw, dict) else None
+    if not isinstance(path, str):
+        return problem
+    from .sources import PathRefused, confine
+
+    try:
+        data = read_regular(confine(project, canonical_source_path(path)), MAX_SOURCE_BYTES)
+    except (PathRefused, NotReadable):
+        return problem
+    return replace(problem, hint=f"sources/{path} has sha256 {hashlib.sha256(data).hexdigest()}: "
+                                 "paste it after re-reading the file (`sha256: …`)")
 
 
 def _outside(display: str) -> Diagnostic:

@@ -67,13 +67,13 @@ class BuildPlan:
     @classmethod
     def make(cls, project: Project, names: list[str] | None, formats: tuple[str, ...], force: bool) -> "BuildPlan":
         from . import __version__
-        from .project import BUILTIN_TEMPLATES, CONFIG_FILE, PDF_VARIANT
+        from .project import CONFIG_FILE, PDF_VARIANT
 
         manifest_path = project.output_dir() / manifest.FILE_NAME  # refuses a symlinked reports/
         previous, notice = manifest.load(manifest_path)
         fp = manifest.Fingerprints(project, previous.files)
         common = {
-            "<tool>": f"{__version__}:{manifest.tree_digest(Path(__file__).parent, BUILTIN_TEMPLATES)}",
+            "<tool>": f"{__version__}:{manifest.tree_digest(Path(__file__).parent)}",
             "<settings>": f"pdf_variant={PDF_VARIANT}",
         }
         for path in [project.root / CONFIG_FILE, *_template_files(project)]:

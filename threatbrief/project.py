@@ -7,6 +7,7 @@ into `reports/`, which must be a real directory of the project, never a symbolic
 
 from __future__ import annotations
 
+import importlib.resources
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -15,7 +16,11 @@ from pathlib import Path, PurePosixPath
 from .files import NotReadable, read_regular
 
 PDF_VARIANT = "pdf/ua-1"  # tagged PDF for screen readers; see README, "PDF/UA-1, not PDF/A"
-BUILTIN_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+# Templates, CSS and schemas ship inside the package (pyproject.toml, package-data) and are found
+# through importlib.resources, so an installed wheel has them as an editable install does.
+DATA = Path(str(importlib.resources.files("threatbrief") / "data"))
+BUILTIN_TEMPLATES = DATA / "templates"
+BUILTIN_SCHEMAS = DATA / "schemas"
 CONFIG_FILE = "threatbrief.toml"
 # Output names that the tool itself uses in reports/: an assessment may not take them.
 RESERVED_NAMES = frozenset({"index", "overview"})

@@ -582,7 +582,9 @@ def word_differences(quote: str, passage: str, limit: int = 5) -> list[str]:
     changes = []
     for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
         quoted, found = " ".join(a[i1:i2]), " ".join(b[j1:j2])
-        if tag == "replace":
+        if tag == "replace" and quoted.lower() == found.lower():
+            changes.append(f"letter case differs: quote has {quoted!r} where the source has {found!r}")
+        elif tag == "replace":
             changes.append(f"quote has {quoted!r} where the source has {found!r}")
         elif tag == "delete":
             changes.append(f"quote adds {quoted!r}")

@@ -1,6 +1,7 @@
 """JSON Schema validation of YAML documents, reported at the line of the offending value.
 
-The schemas in `threatbrief/schemas/` are the single description of the file formats: `check`
+The schemas in `threatbrief/data/schemas/` (a project's editors read the copies `init` writes to
+`.threatbrief/schemas/`) are the single description of the file formats: `check`
 uses them, and editors can use them for completion (README, "Editor support").
 """
 
@@ -9,13 +10,13 @@ from __future__ import annotations
 import difflib
 import json
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 from .diagnostics import Diagnostic
+from .project import BUILTIN_SCHEMAS
 from .yamlfile import JsonPath, YamlDoc
 
-SCHEMA_DIR = Path(__file__).parent / "schemas"
+SCHEMA_DIR = BUILTIN_SCHEMAS
 
 
 @lru_cache(maxsize=None)
