@@ -29,3 +29,34 @@ def test_the_quote_miss_example_is_real_output(tmp_path: Path, cli) -> None:
     code, out, _ = cli("-C", str(root), "check")
     assert code == 1
     assert out.strip() == _block_after("A miss looks like this").strip()
+
+
+TAJIK_REPORT = ("Tajik officials: Chinese worker killed in border attack\n\n"
+                "    DUSHANBE, 20 November 2024 - According to Tajik officials, one Chinese worker was killed and four wounded\n"
+                "when gunmen attacked a convoy near the border with Afghanistan.\n")
+
+
+def test_the_start_your_own_project_session_is_real_output(tmp_path: Path, cli, monkeypatch) -> None:
+    """Runs each `$ threatbrief …` line of the README's session and compares what it prints."""
+    import shlex
+
+    session = _block_after("What they print")
+    (tmp_path / "tajik-report.txt").write_text(TAJIK_REPORT, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    steps = re.split(r"^\$ ", session, flags=re.M)[1:]
+    assert len(steps) == 5
+    for step in steps:
+        command, _, expected = step.partition("\n")
+        words = shlex.split(command)
+        if words[0] == "cd":
+            monkeypatch.chdir(words[1])
+            continue
+        tail = int(words.pop()[1:]) if "|" in words and words[-2] == "tail" else None
+        if tail:
+            words = words[:words.index("|")]
+        assert words[0] == "threatbrief"
+        _, out, err = cli(*words[1:])
+        printed = (out + err).replace(str(tmp_path), "/home/analyst").rstrip("\n").split("\n")
+        if tail:
+            printed = printed[-tail:]
+        assert printed == expected.rstrip("\n").split("\n"), command

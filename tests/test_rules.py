@@ -73,6 +73,7 @@ FIRING: dict[str, Callable[[Path], None]] = {
     "A002": lambda root: (root / A).rename(root / "assessments" / "Index.yaml"),
     "M001": _replace(A, "[@toll].", "[@toll], as [the log](file:///etc/passwd) shows."),
     "L001": _replace(A, "date: \"2024-11-18\"", "date: \"0001-11-18\""),
+    "P001": _replace(A, "scope: \"A test assessment.\"", "scope: \"[[TODO: what it covers]]\""),
     "X001": _write("threatbrief.toml", "[rules]\nC999 = \"off\"\n"),
 }
 

@@ -8,10 +8,13 @@ from __future__ import annotations
 import argparse
 import difflib
 import os
+import shlex
 import signal
 import sys
+from pathlib import Path
+from typing import Any, Callable
 
-from . import __version__
+from . import __version__, registry_edit, scaffold
 from .diagnostics import RULES, format_github, format_json, format_text, printable, summary_line
 from .pipeline import BuildError, CheckResult, build, check, clean
 from .project import CONFIG_FILE, Project, slug
@@ -19,7 +22,6 @@ from .project import CONFIG_FILE, Project, slug
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="build.py",
         description="Check sourced threat assessments and build their HTML and PDF briefings.",
     )
     parser.add_argument("--version", action="version", version=f"threatbrief {__version__}")
@@ -41,10 +43,11 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--strict", action="store_true", help="warnings fail the run too (exit 1)")
     sub.add_parser("clean", help="remove what the build wrote to reports/ (and nothing else)")
     sub.add_parser("rules", help="list the rule codes")
+    _add_start_commands(sub)
     return parser
 
 
-COMMANDS = ("build", "check", "clean", "rules")
+COMMANDS = ("build", "check", "clean", "rules", "init", "new", "add-source")
 
 
 def _default_to_build(argv: list[str]) -> list[str]:
@@ -85,6 +88,8 @@ def _main(argv: list[str] | None) -> int:
         for rule in RULES.values():
             print(f"{rule.code}  {rule.severity.value:<7}  {rule.name:<24} {rule.description}")
         return 0
+    if command == "init":  # the one command for a folder that is not a project yet
+        return _init(args)
     if not os.path.isdir(args.project):
         print(f"error: -C {printable(args.project)}: no such directory", file=sys.stderr)
         return 2
@@ -99,6 +104,10 @@ def _main(argv: list[str] | None) -> int:
         return _unknown_names(project, names) or _check(project, names, args.format, args.strict)
     if command == "clean":
         return _clean(project)
+    if command == "new":
+        return _new(project, args)
+    if command == "add-source":
+        return _add_source(project, args)
     targets = args.targets
     formats = tuple(t for t in targets if t in ("html", "pdf")) or ("html", "pdf")
     names = [_as_name(t) for t in targets if t not in ("html", "pdf")]
@@ -195,6 +204,135 @@ def _clean(project: Project) -> int:
     for path, why in result.kept:
         print(f"kept {printable(path)}: {why}", file=sys.stderr)
     print(f"removed {len(result.removed)} file(s) that threatbrief wrote to reports/")
+    return 0
+
+
+def _value(validate: Callable[[str], str]) -> Callable[[str], str]:
+    """An argparse type from a check raising ValueError: a bad value is a usage error (exit 2)."""
+
+    def parse(text: str) -> str:
+        try:
+            return validate(text)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    return parse
+
+
+def _add_start_commands(sub: Any) -> None:
+    """`init`, `new` and `add-source`: starting a project, an assessment, a source."""
+    p_init = sub.add_parser("init", help="start a project in DIR (default: .): folders, registry, settings, CI workflow")
+    p_init.add_argument("dir", nargs="?", default=".", metavar="DIR", help="created if missing (relative to -C DIR)")
+    p_new = sub.add_parser("new", help="write assessments/NAME.yaml, the smallest valid assessment, with [[TODO]] placeholders")
+    p_new.add_argument("name", metavar="NAME", help="file stem: letters, digits, '-' and '_'")
+    p_new.add_argument("--title", type=_value(scaffold.title), help="the assessment's title (default: a placeholder)")
+    p_add = sub.add_parser("add-source", help="copy FILE into sources/, hash it and register it in sources/sources.yaml")
+    p_add.add_argument("file", nargs="?", metavar="FILE",
+                       help="a UTF-8 text (relative to -C DIR); registered in place if it is in sources/ already")
+    p_add.add_argument("--rehash", metavar="PATH", help="record the new sha256 of a registered source that was edited")
+    one_line = _value(registry_edit.text(500))
+    p_add.add_argument("--title", type=one_line, help="default: the text's first non-empty line")
+    p_add.add_argument("--publisher", type=one_line, help="organisation (default: null, not shown by the text)")
+    p_add.add_argument("--author", type=one_line, help="person (default: null, not shown by the text)")
+    p_add.add_argument("--published", type=_value(registry_edit.published), default="unknown",
+                       metavar="DATE", help="YYYY-MM-DD, YYYY-MM, YYYY or unknown (default)")
+    p_add.add_argument("--language", type=_value(registry_edit.language), metavar="CODE",
+                       help="BCP 47 code of the text, e.g. en (default: a placeholder)")
+    p_add.add_argument("--url", type=_value(registry_edit.url), help="where it was found (http or https)")
+    p_add.add_argument("--retrieved", type=_value(registry_edit.day), metavar="YYYY-MM-DD",
+                       help="when it was retrieved (a comment in the entry: the registry has no field for it)")
+    p_add.add_argument("--kind", choices=registry_edit.KINDS)
+    p_add.add_argument("--grade", type=_value(registry_edit.grade), metavar="A-F",
+                       help="Admiralty reliability (default: a placeholder; never guessed)")
+    p_add.add_argument("--rationale", type=_value(registry_edit.text(2000)),
+                       help="one line: why this grade (default: a placeholder)")
+    p_add.add_argument("--tlp", type=_value(registry_edit.tlp), help="the source's own handling, e.g. TLP:AMBER")
+
+
+def _refused(exc: Exception) -> int:
+    print(f"error: {printable(str(exc))}", file=sys.stderr)
+    return 1
+
+
+def _init(args: argparse.Namespace) -> int:
+    if not os.path.isdir(args.project):
+        print(f"error: -C {printable(args.project)}: no such directory", file=sys.stderr)
+        return 2
+    root = Path(args.project, args.dir)
+    try:
+        written = scaffold.init(root)
+    except registry_edit.Refused as exc:
+        return _refused(exc)
+    print(f"started a threatbrief project in {printable(str(root.resolve()))}:")
+    for path in written:
+        print(f"  wrote {path}")
+    print("next:")
+    if root.resolve() != Path.cwd().resolve():
+        print(f"  cd {printable(shlex.quote(str(root)))}")
+    for command, why in (('threatbrief add-source ~/report.txt --grade B --rationale "…"', "copy, hash, register a source"),
+                         ('threatbrief new NAME --title "…"', "start assessments/NAME.yaml"),
+                         ("threatbrief check", "verify every quote")):
+        print(f"  {command:<62} # {why}")
+    return 0
+
+
+def _new(project: Project, args: argparse.Namespace) -> int:
+    try:
+        created = scaffold.new_assessment(project, _as_name(args.name), args.title)
+    except registry_edit.Refused as exc:
+        return _refused(exc)
+    shown = printable(project.display(created.path))
+    print(f"wrote {shown}: {created.placeholders} placeholders [[TODO: …]] to replace")
+    print(f"next: register its sources (threatbrief add-source FILE), quote them in {shown}, then run threatbrief check")
+    return 0
+
+
+def _add_source(project: Project, args: argparse.Namespace) -> int:
+    base = Path(args.project)
+    given = [args.title, args.publisher, args.author, args.language, args.url, args.retrieved, args.kind,
+             args.grade, args.rationale, args.tlp]
+    if args.rehash is not None:
+        if args.file is not None or any(v is not None for v in given) or args.published != "unknown":
+            print("error: add-source --rehash PATH takes no FILE and no metadata: it records the new sha256 only",
+                  file=sys.stderr)
+            return 2
+        return _rehash(project, base, args.rehash)
+    if args.file is None:
+        print("error: add-source needs FILE, the document to register (or --rehash PATH)", file=sys.stderr)
+        return 2
+    file = Path(args.file)
+    meta = registry_edit.Metadata(
+        title=args.title, publisher=args.publisher, author=args.author, published=args.published,
+        language=args.language, url=args.url, retrieved=args.retrieved, kind=args.kind, grade=args.grade,
+        rationale=args.rationale, tlp=args.tlp)
+    try:
+        added = registry_edit.add_source(project, file if file.is_absolute() else base / file, meta)
+    except registry_edit.Refused as exc:
+        return _refused(exc)
+    where = f"sources/sources.yaml:{added.line}"
+    if added.copied_from is not None:
+        print(printable(f"copied {args.file} to sources/{added.path}"))
+    print(printable(f"registered sources/{added.path} at {where} (sha256 {added.sha256})"))
+    if added.title_suggested:
+        print(printable(f'title taken from its first line: "{added.title}" (correct it in {where} if it is not the title)'))
+    if added.todo:
+        print(f"to do: {', '.join(added.todo)} left as [[TODO: …]] placeholders at {where}; "
+              "threatbrief check reports each (P001) until it is written")
+    return 0
+
+
+def _rehash(project: Project, base: Path, path: str) -> int:
+    try:
+        result = registry_edit.rehash(project, Path(path), base)
+    except registry_edit.Refused as exc:
+        return _refused(exc)
+    if result.old == result.new:
+        print(printable(f"sources/{result.path} is unchanged (sha256 {result.new}): nothing to record"))
+        return 0
+    print(printable(f"sources/{result.path} (sources/sources.yaml:{result.line})"))
+    print(printable(f"  old sha256 {result.old}"))
+    print(f"  new sha256 {result.new}")
+    print("recorded the new sha256: run threatbrief check to re-verify every quote citing it against the new text")
     return 0
 
 

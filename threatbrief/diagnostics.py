@@ -62,6 +62,7 @@ _RULES = [
     Rule("M001", "link-not-allowed", Severity.ERROR, "A link or image in Markdown is not http(s), mailto or an in-document #anchor."),
     Rule("L001", "limit-exceeded", Severity.ERROR, "A limit on work is exceeded: citations per assessment, the date window, Markdown size or nesting."),
     Rule("S006", "source-uncited", Severity.WARNING, "A registered source is cited by no assessment."),
+    Rule("P001", "placeholder", Severity.ERROR, "A value still holds a [[TODO: …]] placeholder left by 'new' or 'add-source'."),
     # Project configuration
     Rule("X001", "config-invalid", Severity.ERROR, "threatbrief.toml cannot be read or names an unknown rule or level."),
 ]
@@ -73,6 +74,7 @@ RULES: dict[str, Rule] = {rule.code: rule for rule in _RULES}
 LOCKED: frozenset[str] = frozenset({
     "Y001", "Y002", "Y003", "Y004", "Y010", "X001", "S001", "S002", "S003", "S004", "S005",
     "C001", "C003", "C004", "A001", "A002", "M001", "L001", "T003",
+    "P001",  # a placeholder is an unwritten quote, grade or claim: never built into a briefing
 })
 
 # Control characters (C0 but newline, DEL, C1) and bidirectional overrides: a source, a file

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from . import manifest
+from . import manifest, placeholders
 from .atomic import BuildError, write_atomic
 from .citations import check_assessment
 from .config import load_config
@@ -68,7 +68,7 @@ def check(project: Project, names: list[str] | None = None, strict: bool = False
     config, diagnostics = load_config(project)
     library = SourceLibrary(project)
     registry, problems = load_registry(project)
-    diagnostics += problems
+    diagnostics += placeholders.in_registry(project, problems)
     files = project.assessment_files(names)
     diagnostics += check_names(files, project)
     checked = []
@@ -76,12 +76,13 @@ def check(project: Project, names: list[str] | None = None, strict: bool = False
     verified = 0
     for file in files:
         assessment, doc, problems = load_assessment(file, project)
-        diagnostics += problems
+        diagnostics += placeholders.in_assessment(doc, problems)
         if assessment is None or doc is None:
             continue
         problems, locations = check_assessment(assessment, doc, registry, library)
-        diagnostics += problems + check_facts(assessment, doc) + check_coverage(assessment, doc, registry)
-        diagnostics += check_tradecraft(assessment, doc, registry)
+        problems += check_facts(assessment, doc) + check_coverage(assessment, doc, registry)
+        problems += check_tradecraft(assessment, doc, registry)
+        diagnostics += placeholders.quiet(problems, assessment, doc)
         loaded.append(assessment)
         verified += len(locations)
         if len(locations) == len(assessment.citations):
