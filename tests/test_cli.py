@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from conftest import REPO, edit, line_of
 
 
@@ -120,3 +121,20 @@ def test_readme_documents_every_rule() -> None:
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     for rule in RULES.values():
         assert f"| {rule.code} | {rule.severity.value} | {rule.name} |" in readme, rule.code
+
+
+def test_a_case_only_mismatch_says_letter_case_differs(basic: Path, cli) -> None:
+    edit(basic / "assessments" / "border.yaml", "quote: \"Officials said one worker", "quote: \"officials said one worker")
+    code, out, _ = cli("-C", str(basic), "check")
+    assert code == 1 and "letter case differs: quote has 'officials' where the source has 'Officials'" in out
+
+
+@pytest.mark.parametrize("sha_line", ["    sha256: TODO\n", ""])
+def test_a_missing_or_placeholder_sha256_prints_the_real_one(basic: Path, cli, sha_line: str) -> None:
+    import hashlib
+
+    registry = basic / "sources" / "sources.yaml"
+    real = hashlib.sha256((basic / "sources" / "report.txt").read_bytes()).hexdigest()
+    edit(registry, f"    sha256: {real}\n", sha_line)
+    code, out, _ = cli("-C", str(basic), "check")
+    assert code == 1 and f"sources/report.txt has sha256 {real}" in out

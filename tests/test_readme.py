@@ -60,3 +60,16 @@ def test_the_start_your_own_project_session_is_real_output(tmp_path: Path, cli, 
         if tail:
             printed = printed[-tail:]
         assert printed == expected.rstrip("\n").split("\n"), command
+
+
+def test_the_build_lines_the_readme_quotes_are_real(basic: Path, cli) -> None:
+    """The progress, 'wrote' and summary lines, with names and figures as placeholders."""
+    sentence = README[README.index("Each briefing prints one line"):README.index("0 failed, in 3.9 s`") + 20]
+    quoted = re.findall(r"`([^`]+)`", sentence)
+    assert len(quoted) == 3
+    _, out, _ = cli("-C", str(basic), "html")
+    printed = out.splitlines()
+    for line in quoted:
+        pattern = re.escape(line).replace("NAME", r"[\w-]+")
+        pattern = re.sub(r"\d+", r"\\d+", pattern).replace(r"\d+\.\d+", r"\d+\.\d+")
+        assert any(re.fullmatch(pattern, real) for real in printed), (line, printed)
