@@ -52,9 +52,6 @@ _RULES = [
     # Judgments
     Rule("K001", "judgment-single-source", Severity.WARNING, "A key judgment rests on a single source."),
     Rule("K002", "judgment-weak-sources", Severity.WARNING, "A key judgment rests only on sources graded D, E or F."),
-    Rule("K003", "quote-cut", Severity.WARNING, "A quote stops where its sentence goes on with a contrast or qualification, or starts right after a negating or distancing frame."),
-    Rule("K004", "evidence-stale", Severity.WARNING, "The newest source a key judgment cites was published long before the assessment's date."),
-    Rule("K005", "confidence-unsupported", Severity.WARNING, "A key judgment declares more confidence than its independent, graded sources allow."),
     # Tradecraft
     Rule("T001", "likelihood-mismatch", Severity.ERROR, "A key judgment's text uses an estimative term of another ICD 203 band than it declares."),
     Rule("T002", "hedge-without-band", Severity.WARNING, "A key judgment hedges ('may', 'could', 'possibly', 'perhaps'…) without a probability band."),
@@ -68,7 +65,6 @@ _RULES = [
     Rule("P001", "placeholder", Severity.ERROR, "A value still holds a [[TODO: …]] placeholder left by 'new' or 'add-source'."),
     # Project configuration
     Rule("X001", "config-invalid", Severity.ERROR, "threatbrief.toml cannot be read or names an unknown rule or level."),
-    Rule("X002", "suppression-invalid", Severity.WARNING, "A '# threatbrief: ignore[CODE] reason' comment has no reason, names an unknown code, or silences nothing."),
 ]
 
 RULES: dict[str, Rule] = {rule.code: rule for rule in _RULES}
