@@ -37,6 +37,18 @@ def _unregistered(root: Path) -> None:
          "- source: third.txt\n        quote: \"third account of the attack\"")
 
 
+def _second_report_says(sentence_end: str) -> Callable[[Path], None]:
+    """second.txt's claim sentence ends differently (its registered sha256 follows the edit)."""
+    def change(root: Path) -> None:
+        import hashlib
+
+        path = root / "sources" / "second.txt"
+        old = hashlib.sha256(path.read_bytes()).hexdigest()
+        edit(path, "claimed the attack on the convoy.", "claimed the attack on the convoy" + sentence_end)
+        edit(root / R, old, hashlib.sha256(path.read_bytes()).hexdigest())
+    return change
+
+
 def _registry_duplicate(root: Path) -> None:
     text = (root / R).read_text(encoding="utf-8")
     entry = text[text.index("  - path: second.txt"):]
@@ -66,6 +78,12 @@ FIRING: dict[str, Callable[[Path], None]] = {
     "F003": _replace(A, "perpetrator: ISKP", "perpetrator: ISIS-K"),
     "K001": _replace(A, KJ_SECOND, ""),
     "K002": _replace(R, "reliability: B", "reliability: E"),
+    # The judgment quotes the claim; the source's sentence goes on to doubt it.
+    "K003": _second_report_says(", but Tajik officials blamed a local gang."),
+    # Assessed in 2026 on a report of November 2024.
+    "K004": _replace(A, "date: 2024-12-01", "date: 2026-01-15"),
+    # Two independent sources, one graded B: not the three high confidence needs.
+    "K005": _replace(A, "confidence: low", "confidence: high"),
     "T001": _replace(A, "are likely to continue.", "will almost certainly continue."),
     "T002": _replace(A, "are likely to continue.", "are likely to continue and may spread."),
     "T003": _replace(R, "reliability: B", "reliability: B\n    tlp: \"TLP:RED\""),
@@ -75,6 +93,7 @@ FIRING: dict[str, Callable[[Path], None]] = {
     "L001": _replace(A, "date: \"2024-11-18\"", "date: \"0001-11-18\""),
     "P001": _replace(A, "scope: \"A test assessment.\"", "scope: \"[[TODO: what it covers]]\""),
     "X001": _write("threatbrief.toml", "[rules]\nC999 = \"off\"\n"),
+    "X002": _replace(A, "confidence: low", "confidence: low  # threatbrief: ignore[K001]"),  # no reason
 }
 
 
@@ -130,9 +149,16 @@ NOT_FIRING: dict[str, Callable[[Path], None]] = {
     "F002": _replace(A, "province: Khatlon", "province: khatlon"),
     "F003": _replace(A, "perpetrator: ISKP", "perpetrator: Islamic State Khorasan Province"),
     "K002": _replace(R, "reliability: D", "reliability: E"),  # the other source is still graded B
+    "K003": _second_report_says(". But Tajik officials blamed a local gang."),  # the doubt is the next sentence
+    "K004": _replace(A, "date: 2024-12-01", "date: 2025-11-20"),  # the report is exactly 12 months old
+    "K005": _replace(A, "confidence: low", "confidence: moderate"),  # two independent sources suffice
     "T001": _replace(A, "are likely to continue.", "are likely to continue; the likelihood of a lull is low."),
     "T002": _replace(A, "are likely to continue.", "are likely to continue, the mayor said."),
     "T003": _replace(R, "reliability: B", "reliability: B\n    tlp: \"TLP:AMBER\""),  # same as the assessment
+    # A suppression with a reason that silences a finding at the line below it is no problem.
+    "X002": lambda root: (_replace(A, KJ_SECOND, "")(root), _replace(
+        A, "  - text: \"Attacks on Chinese workers", "  # threatbrief: ignore[K001] the second report repeats the first\n"
+                                                 "  - text: \"Attacks on Chinese workers")(root)),
 }
 
 

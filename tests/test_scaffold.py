@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -99,7 +100,7 @@ def test_new_assessment_filled_in_passes_check_and_builds(started: Path, cli) ->
                                               encoding="utf-8")
     for file, grade in (("report.txt", "B"), ("claim.txt", "D")):
         assert cli("-C", str(started), "add-source", f"../{file}", "--grade", grade, "--language", "en",
-                   "--rationale", "Test grade.")[0] == 0
+                   "--rationale", "Test grade.", "--published", date.today().isoformat())[0] == 0
     assert cli("-C", str(started), "new", "border")[0] == 0
     path = started / "assessments" / "border.yaml"
     text = path.read_text(encoding="utf-8").replace('"[[TODO: file name in sources/]]"', "report.txt")

@@ -140,18 +140,20 @@ def _unknown_names(project: Project, names: list[str]) -> int:
 
 
 def _print_diagnostics(result: CheckResult, fmt: str = "text") -> None:
-    diagnostics = result.diagnostics
-    if fmt == "json":
-        print(format_json(diagnostics))
+    from . import suppress
+
+    diagnostics, suppressed = result.diagnostics, len(result.suppressed)
+    if fmt == "json":  # silenced findings follow, with severity "suppressed" (see suppress.format_json)
+        print(suppress.format_json(diagnostics, result.suppressed) if suppressed else format_json(diagnostics))
         return
     if fmt == "github":
         if diagnostics:
             print(format_github(diagnostics))
-        print(summary_line(diagnostics, f"checked {result.files} files"), file=sys.stderr)
+        print(summary_line(diagnostics, f"checked {result.files} files", suppressed), file=sys.stderr)
         return
     if diagnostics:
         print(format_text(diagnostics, color=sys.stdout.isatty()))
-    print(summary_line(diagnostics, f"checked {result.files} files, {result.verified} citations verified"))
+    print(summary_line(diagnostics, f"checked {result.files} files, {result.verified} citations verified", suppressed))
 
 
 def _check(project: Project, names: list[str], fmt: str, strict: bool) -> int:

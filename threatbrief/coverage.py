@@ -1,9 +1,10 @@
-"""Every claim sourced, and judgments that do not rest on one weak source."""
+"""Every claim sourced, and judgments that do not rest on one weak source or on one origin."""
 
 from __future__ import annotations
 
 from .markup import MARKER
 from .diagnostics import Diagnostic
+from .integrity import describe_origin, judgment_origins
 from .model import Assessment, Registry
 from .yamlfile import YamlDoc
 
@@ -19,10 +20,14 @@ def check_coverage(assessment: Assessment, doc: YamlDoc, registry: Registry | No
             problems.append(doc.diagnostic(path + ("text",), "C010", f"key judgment {i + 1} cites no source",
                                            "add citations: the passages the judgment rests on"))
             continue
-        if len(sources) == 1:
+        # Independence counts origins, not files: three articles relaying one wire story are one.
+        carried = judgment_origins(kj.citations, registry)
+        if len(carried) == 1:
+            (origin, via), = carried.items()
             problems.append(doc.diagnostic(path + ("text",), "K001",
-                                           f"key judgment {i + 1} rests on a single source (sources/{next(iter(sources))})",
-                                           "corroborate it with another source, or lower the confidence and say why"))
+                                           f"key judgment {i + 1} rests on one origin, {describe_origin(origin, via, registry)}",
+                                           "corroborate it with an independent source (not one relaying the same report), "
+                                           "or lower the confidence and say why"))
         if registry is not None:
             grades = {registry.sources[s].reliability for s in sources if s in registry.sources}
             if grades and grades <= WEAK_GRADES:

@@ -46,12 +46,15 @@ _RULES = [
     Rule("C010", "claim-unsourced", Severity.ERROR, "A key judgment or an incident cites no passage."),
     Rule("C011", "section-unsourced", Severity.WARNING, "A narrative section has no [@id] marker and no citation."),
     # Structured facts against their quotes
-    Rule("F001", "count-unsupported", Severity.ERROR, "An incident's killed or wounded figure appears in none of its quotes."),
+    Rule("F001", "count-unsupported", Severity.ERROR, "An incident's killed or wounded figure (or a part of its sum, or 'deadly') is in no quoted sentence reporting deaths or injuries, or a sum does not add up."),
     Rule("F002", "place-unsupported", Severity.ERROR, "An incident's province, district or place appears in none of its quotes."),
     Rule("F003", "perpetrator-unsupported", Severity.ERROR, "An incident's perpetrator appears in none of its quotes."),
     # Judgments
     Rule("K001", "judgment-single-source", Severity.WARNING, "A key judgment rests on a single source."),
     Rule("K002", "judgment-weak-sources", Severity.WARNING, "A key judgment rests only on sources graded D, E or F."),
+    Rule("K003", "quote-cut", Severity.WARNING, "A quote stops where its sentence goes on with a contrast or qualification, or starts right after a negating or distancing frame."),
+    Rule("K004", "evidence-stale", Severity.WARNING, "The newest source a key judgment cites was published long before the assessment's date, or none of its sources is dated."),
+    Rule("K005", "confidence-unsupported", Severity.WARNING, "A key judgment declares more confidence than its independent, graded sources allow."),
     # Tradecraft
     Rule("T001", "likelihood-mismatch", Severity.ERROR, "A key judgment's text uses an estimative term of another ICD 203 band than it declares."),
     Rule("T002", "hedge-without-band", Severity.WARNING, "A key judgment hedges ('may', 'could', 'possibly', 'perhaps'…) without a probability band."),
@@ -65,6 +68,7 @@ _RULES = [
     Rule("P001", "placeholder", Severity.ERROR, "A value still holds a [[TODO: …]] placeholder left by 'new' or 'add-source'."),
     # Project configuration
     Rule("X001", "config-invalid", Severity.ERROR, "threatbrief.toml cannot be read or names an unknown rule or level."),
+    Rule("X002", "suppression-invalid", Severity.WARNING, "A '# threatbrief: ignore[CODE] reason' comment has no reason, names an unknown code, or silences nothing."),
 ]
 
 RULES: dict[str, Rule] = {rule.code: rule for rule in _RULES}
@@ -135,10 +139,11 @@ def format_text(diagnostics: list[Diagnostic], color: bool = False) -> str:
     return "\n".join(lines)
 
 
-def summary_line(diagnostics: list[Diagnostic], checked: str) -> str:
+def summary_line(diagnostics: list[Diagnostic], checked: str, suppressed: int = 0) -> str:
     errors = sum(d.severity is Severity.ERROR for d in diagnostics)
     warnings = len(diagnostics) - errors
-    return f"{checked}: {errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
+    line = f"{checked}: {errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
+    return line + (f", {suppressed} suppressed" if suppressed else "")
 
 
 def format_json(diagnostics: list[Diagnostic]) -> str:

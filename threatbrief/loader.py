@@ -59,6 +59,7 @@ def load_registry(project: Project) -> tuple[Registry | None, list[Diagnostic]]:
             published=entry["published"], language=entry["language"], kind=entry.get("kind"),
             url=entry.get("url"), reliability=entry["reliability"], rationale=entry["rationale"],
             sha256=entry["sha256"], mark=doc.mark(("sources", i, "path")), tlp=entry.get("tlp"),
+            relays=tuple(entry.get("relays", ())),
         )
         by_hash[entry["sha256"]] = sources[path]
     return Registry(display, sources), problems
@@ -201,12 +202,28 @@ class _AssessmentBuilder:
         return result
 
     def _incident(self, i: int, raw: dict[str, Any]) -> Incident:
+        killed, killed_parts, killed_word = _casualties(raw.get("killed"))
+        wounded, wounded_parts, _ = _casualties(raw.get("wounded"))
         return Incident(
             id=raw["id"], title=raw["title"], kind=raw["kind"], date=FuzzyDate.parse(raw["date"]),
             date_note=raw.get("date_note"), country=raw["country"], province=raw.get("province"),
             district=raw.get("district"), place=raw.get("place"), attack_type=raw.get("attack_type"),
             target_type=raw.get("target_type"), target_nationality=raw.get("target_nationality"),
             perpetrator=raw.get("perpetrator"), claimed=raw.get("claimed", "unknown"), claim_note=raw.get("claim_note"),
-            killed=raw.get("killed"), wounded=raw.get("wounded"), summary=raw.get("summary"),
+            killed=killed, wounded=wounded, summary=raw.get("summary"),
             citations=self._citations(("incidents", i)),
+            killed_parts=killed_parts, wounded_parts=wounded_parts, killed_word=killed_word,
         )
+
+
+def _casualties(value: Any) -> tuple[int | None, tuple[int, ...], str | None]:
+    """A schema-valid `killed` or `wounded`: (total, parts of a sum, word for deaths without a figure).
+
+    `4` -> (4, (), None); `{total: 6, from: [5, 1]}` -> (6, (5, 1), None); `deadly` -> (None, (),
+    'deadly'): unknown in charts and totals; null -> (None, (), None).
+    """
+    if isinstance(value, dict):
+        return value["total"], tuple(value["from"]), None
+    if isinstance(value, str):
+        return None, (), value
+    return value, (), None

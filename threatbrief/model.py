@@ -119,10 +119,14 @@ class Incident:
     perpetrator: str | None
     claimed: bool | str
     claim_note: str | None  # how it was claimed: "statement on Telegram"
-    killed: int | None
+    killed: int | None  # the total; None when unknown, also when a source says only "deadly"
     wounded: int | None
     summary: str | None
     citations: list[Citation]
+    # `killed: {total: 6, from: [5, 1]}`: the figures a total adds up (empty for a plain figure)
+    killed_parts: tuple[int, ...] = ()
+    wounded_parts: tuple[int, ...] = ()
+    killed_word: str | None = None  # `killed: deadly` (or `fatal`): deaths reported, no figure
 
     @property
     def location(self) -> str:
@@ -164,6 +168,7 @@ class Source:
     sha256: str
     mark: Mark
     tlp: str | None = None  # a source may itself carry a handling restriction
+    relays: tuple[str, ...] = ()  # what it repeats: registered source paths or free-text origins
 
 
 @dataclass(frozen=True)

@@ -23,12 +23,14 @@ from .coverage import check_coverage, check_uncited
 from .diagnostics import Diagnostic, has_errors
 from .facts import check_facts
 from .files import NotReadable, read_regular
+from .integrity import check_judgments, check_quote_cuts
 from .limits import MAX_SOURCE_BYTES
 from .loader import check_names, load_assessment, load_registry
 from .model import CheckedAssessment, Registry
 from .plan import BuildPlan, index_entry
 from .project import Project, UnsafePath, slug
 from .sources import SourceLibrary, check_registry
+from .suppress import Suppressed, Suppressions, configured
 from .tradecraft import check_tradecraft
 
 
@@ -42,6 +44,7 @@ class CheckResult:
     verified: int  # citations whose quote was found in its source
 
     strict: bool = False  # warnings fail the run too (--strict)
+    suppressed: list[Suppressed] = field(default_factory=list)  # findings silenced by '# threatbrief: ignore[…]'
 
     @property
     def ok(self) -> bool:
@@ -74,14 +77,19 @@ def check(project: Project, names: list[str] | None = None, strict: bool = False
     checked = []
     loaded = []
     verified = 0
+    suppressions = Suppressions()
     for file in files:
         assessment, doc, problems = load_assessment(file, project)
         diagnostics += placeholders.in_assessment(doc, problems)
+        if doc is not None:
+            suppressions.add(doc, complete=assessment is not None)
         if assessment is None or doc is None:
             continue
         problems, locations = check_assessment(assessment, doc, registry, library)
         problems += check_facts(assessment, doc) + check_coverage(assessment, doc, registry)
         problems += check_tradecraft(assessment, doc, registry)
+        problems += check_quote_cuts(assessment, locations, lambda path: getattr(library.get(path)[0], "text", None))
+        problems += check_judgments(assessment, doc, registry, config.judgments)
         diagnostics += placeholders.quiet(problems, assessment, doc)
         loaded.append(assessment)
         verified += len(locations)
@@ -98,7 +106,11 @@ def check(project: Project, names: list[str] | None = None, strict: bool = False
         diagnostics += check_registry(registry, library, cited)
     if registry is not None and names is None and len(loaded) == len(files):
         diagnostics += check_uncited(registry, loaded)
-    return CheckResult(registry, checked, config.apply(diagnostics), library, len(files) + 1, verified, strict)
+    # Suppressions first, then the configured levels: a finding is silenced where it stands.
+    suppressions.add_registry(project, complete=registry is not None and names is None and len(loaded) == len(files))
+    diagnostics, suppressed = suppressions.apply(diagnostics)
+    return CheckResult(registry, checked, config.apply(diagnostics), library, len(files) + 1, verified, strict,
+                       configured(suppressed, config))
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from markupsafe import Markup, escape
 from . import __version__, markup, tradecraft
 from .charts import Chart
 from .coverage import WEAK_GRADES
+from .integrity import evidence_label, relay_names
 from .model import Assessment, CheckedAssessment, Citation, Located, Registry, Source
 from .files import NotReadable, read_regular
 from .project import BUILTIN_TEMPLATES, Project, UnsafePath
@@ -151,6 +152,8 @@ def briefing_html(
     weak = {i for i, kj in enumerate(assessment.key_judgments)
             if kj.citations and {registry.sources[c.source].reliability for c in kj.citations
                                  if c.source in registry.sources} <= WEAK_GRADES}
+    evidence = [evidence_label(kj.citations, registry) for kj in assessment.key_judgments]  # as K004 reads it
+    relays = {path: relay_names(path, registry) for path in assessment.cited_sources()}
     attacks = sorted((i for i in assessment.incidents if i.kind == "attack"), key=lambda i: i.date.sort_key())
     others = sorted((i for i in assessment.incidents if i.kind != "attack"), key=lambda i: i.date.sort_key())
     cites = CiteLinks()
@@ -167,6 +170,8 @@ def briefing_html(
         passages=passages,
         sources=sources,
         weak_judgments=weak,
+        newest_evidence=evidence,
+        relays=relays,
         escape=escape,
     )
 
