@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 JOBS   ?= 2
 
-.PHONY: all build html pdf check test clean distclean rules
+.PHONY: all build html pdf check test test-browser clean distclean rules
 
 all: build
 
@@ -35,6 +35,13 @@ rules: $(STAMP)
 test: $(STAMP)
 	$(PY) build.py check
 	$(PY) -m pytest -q -n $(JOBS)
+
+# axe-core (WCAG 2.1 A/AA, best practice) on every built HTML page, in Debian's headless Chromium.
+test-browser: $(STAMP)
+	@if ! command -v chromium >/dev/null || ! command -v npm >/dev/null; then \
+	  echo "test-browser skipped: needs chromium and npm (Debian: sudo apt-get install chromium npm)"; exit 0; fi; \
+	npm install --silent --no-audit --no-fund --prefix .browser-test axe-core@4 puppeteer-core@24 && \
+	$(PY) -m pytest -q -m browser
 
 clean:
 	@if [ -x $(PY) ]; then $(PY) build.py clean; else echo "nothing to clean: no $(VENV), so no build has run"; fi

@@ -35,6 +35,23 @@ def shipped(tmp_path: Path) -> Path:
     return target
 
 
+@pytest.fixture(scope="session")
+def shipped_built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The shipped project built once per test process, HTML and PDF (several modules read it).
+
+    One process (-j 1): under xdist the other worker is busy too, and two render processes per
+    worker would only contend for the two cores.
+    """
+    from threatbrief.pipeline import build
+
+    root = tmp_path_factory.mktemp("shipped-built") / "shipped"
+    for part in ("assessments", "sources"):
+        shutil.copytree(REPO / part, root / part)
+    result = build(Project.at(root), jobs=1)
+    assert result.ok, result.check and result.check.diagnostics
+    return root
+
+
 @pytest.fixture
 def cli(capsys: pytest.CaptureFixture[str]):
     """Run the CLI in-process; returns (exit code, stdout, stderr)."""

@@ -6,6 +6,7 @@ from threatbrief.charts import (
     UNDATED,
     build_charts,
     casualties_table,
+    frequency_chart,
     frequency_table,
     places_table,
     render_svg,
@@ -37,10 +38,10 @@ def test_frequency_counts_attacks_per_year_and_fills_gaps() -> None:
     assert table.total == 3
 
 
-def test_dates_not_known_to_the_year_are_counted_as_unknown_not_guessed() -> None:
+def test_dates_not_inside_one_year_are_left_out_and_said_not_guessed() -> None:
     table = frequency_table([incident("unknown"), incident("2022-12/2025-01"), incident("2024-01/2024-03")])
-    assert table.rows == ["2024", UNDATED]
-    assert table.row_total(UNDATED) == 2
+    assert table.rows == ["2024"] and table.total == 1
+    assert table.left_out == (("date spans more than one year", 1), ("no usable date", 1))
 
 
 def test_targets_by_type_and_nationality() -> None:
@@ -55,15 +56,16 @@ def test_targets_by_type_and_nationality() -> None:
 
 
 def test_no_attacks_means_no_plot_and_a_note() -> None:
-    charts = build_charts([incident("2024", kind="threat")])
-    assert all(c.svg == "" and "Too little data" in c.note for c in charts)
-    assert "No attacks" in charts[0].alt
+    charts = {c.slug: c for c in build_charts([incident("2024", kind="threat")])}
+    assert all(c.svg == "" and "Too little data" in c.note for slug, c in charts.items() if slug != "timeline")
+    assert "No attacks" in charts["targets"].alt
+    assert charts["timeline"].svg and charts["timeline"].alt.startswith("Timeline of 1 event, none an attack.")
 
 
 def test_alt_text_states_the_figures() -> None:
-    charts = build_charts([incident("2022"), incident("2024"), incident("2024", target="hotel")])
-    assert charts[0].alt.startswith("Bar chart of attacks per year by target type, 3 attacks in all.")
-    assert "2024: 2 (1 business, 1 hotel)" in charts[0].alt
+    chart = frequency_chart([incident("2022"), incident("2024"), incident("2024", target="hotel")])
+    assert chart.alt.startswith("Bar chart of attacks per year by target type, 3 of 3 attacks counted.")
+    assert "2024: 2 (1 business, 1 hotel)" in chart.alt
 
 
 def test_svg_is_reproducible_and_has_no_date() -> None:
@@ -77,9 +79,11 @@ def test_casualties_sum_known_figures_and_note_the_unknown() -> None:
     incidents = [incident("2024", killed=1, wounded=4), incident("2024", killed=2), incident("2022"),
                  incident("unknown", killed=3), incident("2023", kind="plot", killed=9)]
     table = casualties_table(incidents)
-    assert table.rows == ["2022", "2023", "2024", UNDATED]
+    assert table.rows == ["2022", "2024", UNDATED]  # the plot of 2023 is not an attack
     assert (table.count("2024", "killed"), table.count("2024", "wounded")) == (3, 4)
-    assert table.count(UNDATED, "killed") == 3 and table.row_total("2023") == 0
+    assert table.cell("2024", "wounded").text == "≥ 4"  # one 2024 attack has no wounded figure
+    assert table.cell("2022", "killed").text == "unknown" and table.row_total_cell("2022").text == "unknown"
+    assert table.count(UNDATED, "killed") == 3 and table.cell(UNDATED, "wounded").unknown
     chart = next(c for c in build_charts(incidents) if c.slug == "casualties")
     assert "3 of 4 attack(s) lack a killed or wounded figure" in chart.note
 
@@ -87,6 +91,7 @@ def test_casualties_sum_known_figures_and_note_the_unknown() -> None:
 def test_no_figure_at_all_is_not_a_chart_of_zeros() -> None:
     chart = next(c for c in build_charts([incident("2024")]) if c.slug == "casualties")
     assert chart.svg == "" and "no source gives a figure" in chart.note
+    assert [cell.text for _, cells in chart.table.body() for cell in cells] == ["unknown"] * 3
 
 
 def test_places_by_country_and_province() -> None:

@@ -39,7 +39,7 @@ def valid(diagnostics: list[Diagnostic]) -> bool:
     return all(d.code in RULES and d.line >= 1 and d.col >= 1 and d.message for d in diagnostics)
 
 
-@settings(FUZZ, max_examples=3000)
+@settings(FUZZ, max_examples=2000)
 @given(YAMLISH)
 def test_any_text_parses_or_is_a_clean_yaml_error(text: str) -> None:
     doc, problems = parse_yaml(text, "fuzz.yaml")
@@ -93,7 +93,7 @@ def _mutate(base: Any, mutations: list[tuple[tuple, Any]]) -> Any:
     return document
 
 
-@settings(FUZZ, max_examples=1000)
+@settings(FUZZ, max_examples=400)
 @given(st.lists(st.tuples(st.sampled_from(ASSESSMENT_PATHS), VALUES), min_size=1, max_size=3), st.booleans())
 def test_mutated_assessments_check_cleanly(roots: dict[str, Path], mutations: list, unicode: bool) -> None:
     root = roots["assessment"]
@@ -104,7 +104,7 @@ def test_mutated_assessments_check_cleanly(roots: dict[str, Path], mutations: li
     assert result.ok == (not any(d.severity.value == "error" for d in result.diagnostics))
 
 
-@settings(FUZZ, max_examples=500)
+@settings(FUZZ, max_examples=300)
 @given(st.lists(st.tuples(st.sampled_from(REGISTRY_PATHS), VALUES), min_size=1, max_size=3))
 def test_mutated_registries_check_cleanly(roots: dict[str, Path], mutations: list) -> None:
     root = roots["registry"]
@@ -122,7 +122,7 @@ ALLOWED_TAGS = {"p", "br", "hr", "em", "strong", "b", "i", "u", "s", "sup", "sub
 ALLOWED_ATTRIBUTES = {"href", "title", "align", "rel", "id", "role", "class"}  # class: our own endnote markup
 
 
-@settings(FUZZ, max_examples=2000)
+@settings(FUZZ, max_examples=1200)
 @given(MARKUP)
 def test_any_markdown_renders_without_dangerous_markup(text: str) -> None:
     """Every tag in the output is on the allow-list, with allowed attributes and safe links only."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -127,18 +127,24 @@ def load_assessment(file: Path, project: Project) -> tuple[Assessment | None, Ya
     doc, problems = load_yaml(file, display)
     if doc is None:
         return None, None, problems
-    problems = schema.validate(doc, "assessment") or _date_problems(doc) + _citation_count(doc)
+    problems = schema.validate(doc, "assessment")
+    problems += _date_problems(doc, conforms=not problems) + _citation_count(doc)
     if problems:
         return None, doc, problems
     return _AssessmentBuilder(slug(file.stem), doc).build(), doc, []
 
 
-def _date_problems(doc: YamlDoc) -> list[Diagnostic]:
+def _date_problems(doc: YamlDoc, conforms: bool = True) -> list[Diagnostic]:
     """Dates that match the pattern but cannot exist (2023-02-30, a range that ends first), or
     lie outside the plausible window (a year 0001 or 9999 is a typo, and would make a chart of
-    ten thousand years)."""
+    ten thousand years). In a document that does not conform, only the dates of the expected form
+    are read (the schema error says what is wrong with the others)."""
     problems = []
-    places: list[JsonPath] = [("date",)] + [("incidents", i, "date") for i in range(len(doc.data.get("incidents", [])))]
+    data = doc.data if isinstance(doc.data, dict) else {}
+    incidents = data.get("incidents") if isinstance(data.get("incidents"), list) else []
+    places: list[JsonPath] = [("date",)] + [("incidents", i, "date") for i in range(len(incidents))]
+    if not conforms:
+        places = [path for path in places if _well_formed_date(doc, path)]
     for path in places:
         try:
             parsed = FuzzyDate.parse(doc.value(path))
@@ -153,10 +159,33 @@ def _date_problems(doc: YamlDoc) -> list[Diagnostic]:
     return problems
 
 
+def _well_formed_date(doc: YamlDoc, path: JsonPath) -> bool:
+    """Whether the value at `path` exists and has the form its schema gives a date."""
+    owner = doc.data if len(path) == 1 else _item(doc.data, path[0], path[1])
+    if not isinstance(owner, dict) or "date" not in owner:
+        return False
+    where = ("properties", "date") if len(path) == 1 else ("$defs", "fuzzy_date")
+    return schema.part_is_valid(owner["date"], "assessment", where)
+
+
+def _item(data: Any, key: Any, index: Any) -> Any:
+    items = data.get(key) if isinstance(data, dict) else None
+    return items[index] if isinstance(items, list) and isinstance(index, int) and index < len(items) else None
+
+
+def _raw_citations(data: Any) -> int:
+    """How many citations a document holds, whatever its shape (lists of mappings are counted)."""
+    count = 0
+    for key in _OWNERS:
+        items = data.get(key) if isinstance(data, dict) else None
+        for owner in items if isinstance(items, list) else []:
+            citations = owner.get("citations") if isinstance(owner, dict) else None
+            count += len(citations) if isinstance(citations, list) else 0
+    return count
+
+
 def _citation_count(doc: YamlDoc) -> list[Diagnostic]:
-    data = doc.data
-    owners = [*data["key_judgments"], *data.get("sections", []), *data.get("incidents", [])]
-    count = sum(len(owner.get("citations", [])) for owner in owners)
+    count = _raw_citations(doc.data)
     if count <= MAX_CITATIONS:
         return []
     return [Diagnostic(doc.path, 1, 1, "L001", f"{count:,} citations; the limit is {MAX_CITATIONS:,} per assessment",
@@ -191,15 +220,17 @@ class _AssessmentBuilder:
     def _citations(self, owner: JsonPath) -> list[Citation]:
         result = []
         for i, raw in enumerate(self.doc.value(owner).get("citations", [])):
-            path = owner + ("citations", i)
-            citation = Citation(
-                number=len(self.citations) + 1, source=canonical_source_path(raw["source"]), quote=raw["quote"], id=raw.get("id"),
-                credibility=raw.get("credibility"), note=raw.get("note"), yaml_path=path,
-                quote_mark=self.doc.mark(path + ("quote",)), source_mark=self.doc.mark(path + ("source",)),
-            )
+            citation = self._citation(owner + ("citations", i), raw)
             self.citations.append(citation)
             result.append(citation)
         return result
+
+    def _citation(self, path: JsonPath, raw: dict[str, Any]) -> Citation:
+        return Citation(
+            number=len(self.citations) + 1, source=canonical_source_path(raw["source"]), quote=raw["quote"], id=raw.get("id"),
+            credibility=raw.get("credibility"), note=raw.get("note"), yaml_path=path,
+            quote_mark=self.doc.mark(path + ("quote",)), source_mark=self.doc.mark(path + ("source",)),
+        )
 
     def _incident(self, i: int, raw: dict[str, Any]) -> Incident:
         killed, killed_parts, killed_word = _casualties(raw.get("killed"))
@@ -214,6 +245,138 @@ class _AssessmentBuilder:
             citations=self._citations(("incidents", i)),
             killed_parts=killed_parts, wounded_parts=wounded_parts, killed_word=killed_word,
         )
+
+
+_OWNERS = ("key_judgments", "sections", "incidents")
+_PART = {"key_judgments": "key_judgment", "sections": "section", "incidents": "incident"}
+_UNKNOWN_DATE = FuzzyDate("unknown", "unknown", None, None)
+_NO_CITATION = "] names no citation"
+
+
+@dataclass(frozen=True)
+class Salvaged:
+    """What can still be checked of an assessment that does not conform to its schema as a whole.
+
+    `assessment` keeps every list position, so that each check points at the right line: a key
+    judgment, section or incident that does not conform on its own stands in it as a neutral
+    stand-in (no facts, no citations), and `keep` drops every finding the checks report inside
+    one — its schema error is what to fix there. The citations that conform are verified wherever
+    they stand. A top-level value that does not conform is replaced by one no check can read
+    anything into (no TLP stricter than TLP:RED, no date). Never built: only checked.
+    """
+
+    assessment: Assessment
+    hidden: frozenset[tuple[int, int]]  # positions inside stand-ins
+    unread_ids: frozenset[str]  # ids of citations that do not conform: a marker naming one is no C003
+
+    def keep(self, problems: list[Diagnostic]) -> list[Diagnostic]:
+        path = self.assessment.path
+        return [p for p in problems if p.path != path or not (
+            (p.line, p.col) in self.hidden
+            or (p.code == "C003" and p.message.startswith("[@") and p.message.endswith(_NO_CITATION)
+                and p.message[2:-len(_NO_CITATION)] in self.unread_ids))]
+
+
+def salvage_assessment(file: Path, doc: YamlDoc) -> Salvaged | None:
+    """The conforming parts of an assessment whose schema check failed, ready to be checked
+    (None when nothing can be: not a mapping, or more citations than the limit allows)."""
+    if not isinstance(doc.data, dict) or _raw_citations(doc.data) > MAX_CITATIONS:
+        return None
+    return _Salvager(slug(file.stem), doc).salvage()
+
+
+class _Salvager(_AssessmentBuilder):
+    """`_AssessmentBuilder` part by part, each part validated against its own schema ($defs)."""
+
+    def __init__(self, name: str, doc: YamlDoc) -> None:
+        super().__init__(name, doc)
+        self.stand_ins: set[JsonPath] = set()  # (key, index) of parts that do not conform, or top-level keys
+        self.kept_citations: set[JsonPath] = set()  # conforming citations inside stand-ins
+        self.unread_ids: set[str] = set()
+
+    def salvage(self) -> Salvaged:
+        title = self._top("title", "")
+        key_judgments = [
+            KeyJudgment(raw["text"], raw["likelihood"], raw["confidence"], self._citations(("key_judgments", i)))
+            if self._conforms("key_judgments", i, raw) else self._stand_in("key_judgments", i, raw,
+                                                                          KeyJudgment("", "roughly even chance", "low", []))
+            for i, raw in enumerate(self._list("key_judgments"))
+        ]
+        sections = [
+            Section(raw["title"], raw["body"], self._citations(("sections", i)), ("sections", i))
+            if self._conforms("sections", i, raw) else self._stand_in("sections", i, raw, Section("", "", [], ("sections", i)))
+            for i, raw in enumerate(self._list("sections"))
+        ]
+        incidents = [
+            self._incident(i, raw) if self._conforms("incidents", i, raw) else self._stand_in(
+                "incidents", i, raw, _stand_in_incident(i, raw))
+            for i, raw in enumerate(self._list("incidents"))
+        ]
+        assessment = Assessment(
+            name=self.name, path=self.doc.path, title=title, short_title=self._top("short_title", title),
+            date=self._top("date", ""), tlp=self._top("tlp", "TLP:RED"), authors=list(self._top("authors", [])),
+            scope=self._top("scope", ""), key_judgments=key_judgments, summary=self._top("summary", ""),
+            sections=sections, incidents=incidents, citations=self.citations,
+        )
+        return Salvaged(assessment, self._hidden(), frozenset(self.unread_ids))
+
+    def _top(self, key: str, neutral: Any) -> Any:
+        data = self.doc.data
+        if key in data and schema.part_is_valid(data[key], "assessment", ("properties", key)) and (
+                key != "date" or _parses(data[key])):
+            return data[key]
+        self.stand_ins.add((key,))
+        return neutral
+
+    def _list(self, key: str) -> list[Any]:
+        value = self.doc.data.get(key, [])
+        if isinstance(value, list):
+            return value
+        self.stand_ins.add((key,))
+        return []
+
+    def _conforms(self, key: str, i: int, raw: Any) -> bool:
+        return schema.part_is_valid(raw, "assessment", ("$defs", _PART[key])) and (
+            key != "incidents" or _parses(raw["date"]))
+
+    def _stand_in(self, key: str, i: int, raw: Any, neutral: Any) -> Any:
+        """`neutral` in place of a part that does not conform; its conforming citations are still verified."""
+        self.stand_ins.add((key, i))
+        citations = raw.get("citations") if isinstance(raw, dict) else None
+        for j, citation in enumerate(citations if isinstance(citations, list) else []):
+            path = (key, i, "citations", j)
+            if schema.part_is_valid(citation, "assessment", ("$defs", "citation")):
+                self.kept_citations.add(path)
+                self.citations.append(self._citation(path, citation))
+            elif isinstance(citation, dict) and isinstance(citation.get("id"), str):
+                self.unread_ids.add(citation["id"])
+        return neutral
+
+    def _hidden(self) -> frozenset[tuple[int, int]]:
+        """Every position inside a stand-in, except those of the citations verified there."""
+        return frozenset(
+            mark for path, mark in self.doc.marks.items()
+            if path and (path[:1] in self.stand_ins or path[:2] in self.stand_ins) and path[:4] not in self.kept_citations
+        )
+
+
+def _stand_in_incident(i: int, raw: Any) -> Incident:
+    """An incident with no facts; it keeps its id when that conforms, so that a later incident
+    repeating it is still reported (A001)."""
+    own = raw.get("id") if isinstance(raw, dict) else None
+    conforms = own is not None and schema.part_is_valid(own, "assessment", ("$defs", "incident", "properties", "id"))
+    return Incident(id=own if conforms else f"<incident {i + 1}>", title="", kind="other", date=_UNKNOWN_DATE,
+                    date_note=None, country="", province=None, district=None, place=None, attack_type=None,
+                    target_type=None, target_nationality=None, perpetrator=None, claimed="unknown", claim_note=None,
+                    killed=None, wounded=None, summary=None, citations=[])
+
+
+def _parses(text: str) -> bool:
+    try:
+        FuzzyDate.parse(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _casualties(value: Any) -> tuple[int | None, tuple[int, ...], str | None]:

@@ -86,14 +86,22 @@ def _hug_markers(text: str, token: str) -> str:
     return token.join(parts)
 
 
-def to_html(text: str, numbers: dict[str, int], cite: Callable[[int], str], shift_headings: int = 2) -> str:
-    """Markdown with [@id] markers -> sanitized HTML, each marker replaced by `cite(number)`."""
+def to_html(text: str, numbers: dict[str, int], cite: Callable[[int], str], shift_headings: int = 2,
+            cite_run: Callable[[list[int]], str] | None = None) -> str:
+    """Markdown with [@id] markers -> sanitized HTML, each marker replaced by `cite(number)`.
+
+    With `cite_run`, a run of adjacent markers (`[@a][@b]`, `[@a] [@b]`: the spaces between them
+    are gone once they hug their word) is replaced as one, by `cite_run([number, …])`.
+    """
     token = f"\u27e6{secrets.token_hex(8)}:"  # never in an author's text, never in the output
     tokenized = MARKER.sub(lambda m: f"{token}{numbers[m[1]]}\u27e7" if m[1] in numbers else m[0], text)
     html = _markdown(_hug_markers(tokenized, token))
     for level in range(6 - shift_headings, 0, -1):
         html = re.sub(rf"<(/?)h{level}\b", rf"<\1h{level + shift_headings}", html)
-    return re.sub(re.escape(token) + r"(\d+)\u27e7", lambda m: cite(int(m[1])), sanitize(html))
+    one = re.escape(token) + r"(\d+)\u27e7"
+    if cite_run is None:
+        return re.sub(one, lambda m: cite(int(m[1])), sanitize(html))
+    return re.sub(f"(?:{one})+", lambda m: cite_run([int(n) for n in re.findall(one, m[0])]), sanitize(html))
 
 
 @dataclass(frozen=True)

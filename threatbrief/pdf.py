@@ -10,7 +10,7 @@ import os
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 from urllib.request import url2pathname
 
 from weasyprint import HTML
@@ -54,11 +54,28 @@ def _source_date_epoch(day: str) -> Iterator[None]:
             os.environ.pop("SOURCE_DATE_EPOCH", None)
 
 
+def _header_scopes(document: Any, pdf: Any) -> None:
+    """PDF/UA: each header cell (/TH) gets the /Scope its HTML `scope` gives (row, else column).
+
+    WeasyPrint tags <th> as /TH and lists header IDs on data cells, but writes no /Scope
+    (Kozea/WeasyPrint#2508), and checkers that read /Scope find such tables undeterminable.
+    Runs as WeasyPrint's finisher, on the structure elements it made (`box.mark`, WeasyPrint 70;
+    tests/test_tables_index.py fails if a later version stores them elsewhere).
+    """
+    for page in document.pages:
+        root = getattr(page, "_page_box", None)
+        for box in root.descendants() if root is not None else ():
+            element = getattr(box, "mark", None)
+            if element is not None and box.element_tag == "th" and "A" in element:
+                row = box.element.get("scope") in ("row", "rowgroup")
+                element["A"]["Scope"] = "/Row" if row else "/Column"
+
+
 def render_pdf(html: str, root: Path, day: str) -> tuple[bytes, list[str]]:
     """The PDF bytes and the URLs that were refused (to be reported as warnings)."""
     fetcher = ProjectFetcher(root)
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
     with _source_date_epoch(day):
         document = HTML(string=html, base_url=str(root) + os.sep, url_fetcher=fetcher)
-        pdf = document.write_pdf(pdf_variant=PDF_VARIANT)
+        pdf = document.write_pdf(pdf_variant=PDF_VARIANT, finisher=_header_scopes)
     return pdf, fetcher.refused

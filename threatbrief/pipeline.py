@@ -25,7 +25,7 @@ from .facts import check_facts
 from .files import NotReadable, read_regular
 from .integrity import check_judgments, check_quote_cuts
 from .limits import MAX_SOURCE_BYTES
-from .loader import check_names, load_assessment, load_registry
+from .loader import check_names, load_assessment, load_registry, salvage_assessment
 from .model import CheckedAssessment, Registry
 from .plan import BuildPlan, index_entry
 from .project import Project, UnsafePath, slug
@@ -76,6 +76,7 @@ def check(project: Project, names: list[str] | None = None, strict: bool = False
     diagnostics += check_names(files, project)
     checked = []
     loaded = []
+    salvaged = []  # assessments that do not conform to the schema: their conforming parts, checked
     verified = 0
     suppressions = Suppressions()
     for file in files:
@@ -83,18 +84,25 @@ def check(project: Project, names: list[str] | None = None, strict: bool = False
         diagnostics += placeholders.in_assessment(doc, problems)
         if doc is not None:
             suppressions.add(doc, complete=assessment is not None)
-        if assessment is None or doc is None:
+        # Collect, then fail once: a schema error does not hide the problems of the other parts.
+        partial = salvage_assessment(file, doc) if assessment is None and doc is not None else None
+        subject = assessment or (partial.assessment if partial else None)
+        if subject is None or doc is None:
             continue
-        problems, locations = check_assessment(assessment, doc, registry, library)
-        problems += check_facts(assessment, doc) + check_coverage(assessment, doc, registry)
-        problems += check_tradecraft(assessment, doc, registry)
-        problems += check_quote_cuts(assessment, locations, lambda path: getattr(library.get(path)[0], "text", None))
-        problems += check_judgments(assessment, doc, registry, config.judgments)
-        diagnostics += placeholders.quiet(problems, assessment, doc)
-        loaded.append(assessment)
+        problems, locations = check_assessment(subject, doc, registry, library)
+        problems += check_facts(subject, doc) + check_coverage(subject, doc, registry)
+        problems += check_tradecraft(subject, doc, registry)
+        problems += check_quote_cuts(subject, locations, lambda path: getattr(library.get(path)[0], "text", None))
+        problems += check_judgments(subject, doc, registry, config.judgments)
+        problems = placeholders.quiet(problems, subject, doc)
+        diagnostics += partial.keep(problems) if partial else problems
         verified += len(locations)
-        if len(locations) == len(assessment.citations):
-            checked.append(CheckedAssessment(assessment, locations))
+        if partial:
+            salvaged.append(subject)  # never built: its schema errors stand
+            continue
+        loaded.append(subject)
+        if len(locations) == len(subject.citations):
+            checked.append(CheckedAssessment(subject, locations))
     if names:
         missing = sorted(set(names) - {f.stem for f in files} - {c.name for c in loaded})
         for name in missing:
@@ -102,7 +110,7 @@ def check(project: Project, names: list[str] | None = None, strict: bool = False
                                           f"no assessment named {name!r} (assessments/{name}.yaml)"))
     if registry is not None:
         # Checking a subset (an incremental build) verifies the hashes of the sources it cites only.
-        cited = None if names is None else {c.source for a in loaded for c in a.citations}
+        cited = None if names is None else {c.source for a in loaded + salvaged for c in a.citations}
         diagnostics += check_registry(registry, library, cited)
     if registry is not None and names is None and len(loaded) == len(files):
         diagnostics += check_uncited(registry, loaded)
@@ -165,7 +173,7 @@ def build(
     except UnsafePath as exc:
         raise BuildError(str(exc)) from None
     result = BuildResult(None, up_to_date=plan.fresh, reasons=plan.reasons, notice=plan.notice)
-    if not plan.reasons:
+    if not plan.reasons and not plan.to_check:
         plan.save([], {})  # remember new stat stamps of touched-but-unchanged files
         result.seconds = time.perf_counter() - started
         return result
@@ -189,11 +197,14 @@ def build(
     _sources_unchanged(result.check, render_jobs)
     outputs = [output for r in rendered for output in r.outputs]
     result.warnings = [w for r in rendered for w in r.warnings]
-    entries = plan.index_entries({c.assessment.name: index_entry(c.assessment) for c in result.check.assessments})
+    if plan.index_pending:  # now that the briefings read in this run have their entries
+        fresh = {c.assessment.name: index_entry(c.assessment) for c in result.check.assessments}
+        plan.judge_index(fresh, [project.key(path) for path, _ in outputs], force)
     if plan.index_key in plan.reasons:
         from .render import environment, index_html
 
-        outputs.append((project.reports_dir / "index.html", index_html(environment(project), entries).encode("utf-8")))
+        index = index_html(environment(project), plan.index_shown)
+        outputs.append((project.reports_dir / "index.html", index.encode("utf-8")))
     for path, data in outputs:
         write_atomic(path, data)
         result.written.append(path)

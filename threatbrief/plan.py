@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -45,10 +45,13 @@ class BuildPlan:
     fresh: list[str]
     to_check: list[str]  # assessment names to load and check
     index_key: str
-    names: list[str]  # every assessment selected
+    names: list[str]  # every assessment of the project: the index lists each one that is built
     registry_digest: str
     registry_entries: dict[str, str]  # source path -> digest of its registry entry
     notice: str = ""
+    index_files: dict[str, str] = field(default_factory=dict)  # every assessment file -> digest
+    index_pending: bool = False  # the index depends on entries known only once stale briefings are read
+    index_shown: list[dict[str, Any]] = field(default_factory=list)  # what the index shows, once judged
 
     def _source_inputs(self, paths: Iterable[str]) -> dict[str, str]:
         """A cited source's inputs: its file and its registry entry (grade, title, …).
@@ -84,9 +87,10 @@ class BuildPlan:
         else:
             entries = _registry_entry_digests(project)
         files = project.assessment_files(names)
+        everyone = project.assessment_files() if names is not None else files
         reports = project.key(project.reports_dir)
         plan = cls(project, manifest_path, previous, fp, common, {}, {}, [], [], f"{reports}/index.html",
-                   [slug(f.stem) for f in files], registry_digest, entries, notice)
+                   list(dict.fromkeys(slug(f.stem) for f in everyone)), registry_digest, entries, notice)
         for file in files:
             name = slug(file.stem)
             own = {project.key(file): fp.digest(project.key(file))}
@@ -98,13 +102,40 @@ class BuildPlan:
                 plan._judge(key, {**common, **own, **cited}, force)
             if any(f"{reports}/{name}.{fmt}" in plan.reasons for fmt in formats):
                 plan.to_check.append(file.stem)
-        if "html" in formats and not names:
-            index_inputs = {**common, **{project.key(f): fp.digest(project.key(f)) for f in files}}
-            plan._judge(plan.index_key, index_inputs, force)
-            for file in files:  # the index needs each briefing's entry; re-read any we lack
-                if file.stem not in plan.to_check and not plan._entry(slug(file.stem)) and plan.index_key in plan.reasons:
+        # A build of every assessment's HTML writes the index; any other build refreshes the index
+        # a previous build wrote, so that it never shows what a briefing no longer says.
+        if ("html" in formats and names is None) or plan.index_key in previous.targets:
+            for file in files:  # built, but its index entry is unknown (or malformed): read it again
+                name = slug(file.stem)
+                if file.stem not in plan.to_check and plan._entry(name) is None and any(
+                        f"{reports}/{name}.{fmt}" in previous.targets for fmt in ("html", "pdf")):
                     plan.to_check.append(file.stem)
+            plan.index_files = {project.key(f): fp.digest(project.key(f)) for f in everyone}
+            plan.index_pending = bool(plan.to_check)
+            if not plan.index_pending:
+                plan.judge_index({}, [], force)
         return plan
+
+    def judge_index(self, fresh: dict[str, dict[str, Any]], written: list[str], force: bool) -> bool:
+        """Whether reports/index.html must be written, from what it would show: each built
+        briefing's entry (`fresh` for those read in this run, else as the last build recorded it)
+        and the formats built (`written`: outputs of this run). Its inputs are what it shows, the
+        assessment files and everything common to all outputs; a briefing never built is not listed.
+        """
+        reports = self.project.key(self.project.reports_dir)
+        built = set(self.previous.targets) | set(written)
+        shown = []
+        for name in self.names:
+            entry = fresh.get(name) or self._entry(name)
+            formats = [fmt for fmt in ("html", "pdf") if f"{reports}/{name}.{fmt}" in built]
+            if entry is not None and formats:
+                shown.append({**entry, "formats": formats})
+        inputs = {**self.common, **self.index_files}
+        inputs.update({f"briefing:{e['name']}": manifest.sha256_bytes(json.dumps(e, sort_keys=True).encode())
+                       for e in shown})
+        self._judge(self.index_key, inputs, force)
+        self.index_shown = shown
+        return self.index_key in self.reasons
 
     def _judge(self, key: str, inputs: dict[str, str], force: bool) -> None:
         self.inputs[key] = inputs
@@ -116,21 +147,22 @@ class BuildPlan:
             self.fresh.append(key)
 
     def _entry(self, name: str) -> dict[str, Any] | None:
-        """The briefing's index entry as the last build recorded it, if it is well formed.
+        """The briefing's index entry as the last build recorded it, if it is well formed: the one
+        the index shows, else the one recorded with its HTML or PDF.
 
         The manifest is untrusted: an entry is used only when every field has the shape a
         checked assessment gives it, and its name is the briefing's own; otherwise the
         assessment is read and checked again.
         """
+        index = self.previous.targets.get(self.index_key)
+        shown = index.extra.get("entries") if index else None
+        if isinstance(shown, dict) and valid_index_entry(shown.get(name), name):
+            return shown[name]
         for fmt in ("html", "pdf"):
             record = self.previous.targets.get(f"{self.project.key(self.project.reports_dir)}/{name}.{fmt}")
             if record and valid_index_entry(record.extra.get("index"), name):
                 return record.extra["index"]
         return None
-
-    def index_entries(self, fresh: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
-        entries = [fresh.get(name) or self._entry(name) for name in self.names]
-        return [e for e in entries if e]
 
     def save(self, outputs: list[tuple[Path, bytes]], checked: dict[str, CheckedAssessment]) -> None:
         """Record what was built, from which inputs; kept consistent with the files on disk."""
@@ -140,7 +172,9 @@ class BuildPlan:
             inputs = dict(self.inputs[key])
             extra: dict[str, Any] = {}
             built = checked.get(path.stem)
-            if built is not None and key != self.index_key:
+            if key == self.index_key:
+                extra["entries"] = {e["name"]: {k: v for k, v in e.items() if k != "formats"} for e in self.index_shown}
+            elif built is not None:
                 inputs.update(self._source_inputs(built.assessment.cited_sources()))
                 extra["index"] = index_entry(built.assessment)
             targets[key] = manifest.Target(inputs, manifest.sha256_bytes(data), extra)

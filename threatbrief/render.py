@@ -6,9 +6,11 @@ The same HTML serves the browser and WeasyPrint: print CSS (`@page`) lays out th
 from __future__ import annotations
 
 import base64
+import itertools
+import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
 import jinja2
 from markupsafe import Markup, escape
@@ -59,49 +61,154 @@ def environment(project: Project) -> jinja2.Environment:
     return env
 
 
+WORD_JOINER = "\u2060"  # no line break on either side: a citation never starts a line
+
+
+def number_runs(numbers: Iterable[int]) -> list[tuple[int, int]]:
+    """Distinct numbers, sorted, as runs of consecutive ones: 1 2 4 5 6 -> (1, 2), (4, 6)."""
+    runs: list[tuple[int, int]] = []
+    for n in sorted(set(numbers)):
+        if runs and runs[-1][1] == n - 1:
+            runs[-1] = (runs[-1][0], n)
+        else:
+            runs.append((n, n))
+    return runs
+
+
 class CiteLinks:
-    """Endnote links; the first link to each note gets the id the appendix links back to."""
+    """Endnote links, compressed as citation styles do: [1][2][4] -> [1, 2, 4], [41]…[45] -> [41–45].
+
+    Every number shown links to its note (a range links its two ends). The first mention of each
+    note carries the id the appendix links back to, `ref-N`; for the inside of a range, an empty span.
+    A word joiner ties the group to the word before it, and `.cite` does not wrap inside.
+    """
 
     def __init__(self) -> None:
         self.anchored: set[int] = set()
 
+    def _anchor(self, number: int) -> str:
+        if number in self.anchored:
+            return ""
+        self.anchored.add(number)
+        return f' id="ref-{number}"'
+
+    def _link(self, number: int) -> str:
+        return f'<a href="#cite-{number}"{self._anchor(number)} role="doc-noteref">{number}</a>'
+
+    def group(self, numbers: Iterable[int]) -> str:
+        parts = []
+        for first, last in number_runs(numbers):
+            if last - first < 2:
+                parts += [self._link(n) for n in range(first, last + 1)]
+                continue
+            start = self._link(first)  # the inside of a range: empty anchors before its dash (not nested)
+            inside = "".join(f"<span{anchor}></span>" for n in range(first + 1, last) if (anchor := self._anchor(n)))
+            parts.append(f"{start}{inside}\u2013{self._link(last)}")
+        return f'{WORD_JOINER}<sup class="cite">[{", ".join(parts)}]</sup>' if parts else ""
+
     def link(self, number: int) -> str:
-        anchor = ""
-        if number not in self.anchored:
-            self.anchored.add(number)
-            anchor = f' id="ref-{number}"'
-        return f'<sup class="cite"><a href="#cite-{number}"{anchor} role="doc-noteref">[{number}]</a></sup>'
+        return self.group([number])
 
     def links(self, citations: list[Citation]) -> Markup:
-        return Markup("".join(self.link(c.number) for c in citations))
+        return Markup(self.group(c.number for c in citations))
 
     def markdown(self, text: str, numbers: dict[str, int]) -> Markup:
         """Markdown with [@id] markers -> sanitized HTML with endnote links (see markup.py)."""
         try:
-            return Markup(markup.to_html(text, numbers, self.link))
+            return Markup(markup.to_html(text, numbers, self.link, cite_run=self.group))
         except RecursionError:  # check bounds nesting (L001); this is the last line of defence
             raise ValueError("a Markdown text is nested too deeply to render") from None
 
 
 @dataclass(frozen=True)
 class Passage:
-    """A cited passage in its source context, split into plain and highlighted segments."""
+    """One distinct cited passage (a source, a span) in its context, with every citation of it.
 
-    citation: Citation
+    `segments` are plain and highlighted (quoted) text; the context is about one sentence either
+    side (see _context_start), at most CONTEXT_CHARS, cut at a word with "…" where it is cut short.
+    """
+
+    citations: tuple[Citation, ...]  # in endnote order
     source: Source | None
     located: Located
     segments: list[tuple[str, bool]]
     truncated_before: bool
     truncated_after: bool
 
+    @property
+    def citation(self) -> Citation:
+        return self.citations[0]
 
-def passage(citation: Citation, located: Located, text: str, source: Source | None) -> Passage:
+    @property
+    def credibility(self) -> int | None:
+        """The information credibility all its citations give, or None (none, or they differ)."""
+        grades = {c.credibility for c in self.citations}
+        return grades.pop() if len(grades) == 1 else None
+
+    @property
+    def credibility_differs(self) -> bool:
+        return len({c.credibility for c in self.citations}) > 1
+
+
+_SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*(?=\s)")  # the end of a sentence: . ! ? … and closing marks
+_SPACE = re.compile(r"\s+")
+
+
+def _context_start(text: str, start: int) -> tuple[int, bool]:
+    """Where the context before `start` begins, and whether it is cut short there.
+
+    One sentence: the beginning of the quote's own sentence, or the sentence before it when the
+    quote begins one; never before the start of the line, never more than CONTEXT_CHARS back. Past
+    those, it begins at the first word inside the CONTEXT_CHARS, and is cut short.
+    """
+    window = max(0, start - CONTEXT_CHARS)
+    line = text.rfind("\n", window, start)
+    if line >= 0:
+        window = line + 1
+    starts = []
+    for sentence in _SENTENCE_END.finditer(text, window, start):
+        space = _SPACE.match(text, sentence.end(), start)
+        starts.append(space.end() if space else sentence.end())
+    if starts and starts[-1] >= start:  # the quote begins a sentence: show the one before
+        starts.pop()
+    if starts:
+        return starts[-1], False
+    if line >= 0 or window == 0:
+        return window, False
+    if text[window - 1].isspace():
+        return window, True
+    space = _SPACE.search(text, window, start)
+    return (space.end() if space else window), True
+
+
+def _context_end(text: str, end: int) -> tuple[int, bool]:
+    """Where the context after `end` stops, and whether it is cut short there.
+
+    One sentence: the rest of the quote's own sentence, or the sentence after it when the quote
+    ends one; within the line and CONTEXT_CHARS, else cut short at the last word inside them.
+    """
+    window = min(len(text), end + CONTEXT_CHARS)
+    line = text.find("\n", end, window)
+    if line >= 0:
+        window = line
+    ends = [sentence.end() for sentence in _SENTENCE_END.finditer(text, max(0, end - 4), min(len(text), window + 1))
+            if end <= sentence.end() <= window]  # from end - 4: the quote may end with its sentence's full stop
+    if ends and ends[0] == end:  # the quote ends a sentence: show the one after
+        ends.pop(0)
+    if ends:
+        return ends[0], False
+    if line >= 0 or window == len(text):
+        return window, False
+    if text[window].isspace():
+        return window, True
+    spaces = [m.start() for m in _SPACE.finditer(text, end, window)]
+    return (spaces[-1] if spaces else window), True
+
+
+def passage(citations: list[Citation], located: Located, text: str, source: Source | None) -> Passage:
     start, end = located.spans[0][0], located.spans[-1][1]
-    line_start = text.rfind("\n", 0, start) + 1
-    line_end = text.find("\n", end)
-    line_end = len(text) if line_end < 0 else line_end
-    lo = max(line_start, start - CONTEXT_CHARS)
-    hi = min(line_end, end + CONTEXT_CHARS)
+    lo, cut_before = _context_start(text, start)
+    hi, cut_after = _context_end(text, end)
     segments: list[tuple[str, bool]] = []
     cursor = lo
     for span_start, span_end in located.spans:
@@ -109,7 +216,32 @@ def passage(citation: Citation, located: Located, text: str, source: Source | No
         segments.append((text[span_start:span_end], True))
         cursor = span_end
     segments.append((text[cursor:hi], False))
-    return Passage(citation, source, located, [s for s in segments if s[0]], lo > line_start, hi < line_end)
+    return Passage(tuple(citations), source, located, [s for s in segments if s[0]], cut_before, cut_after)
+
+
+@dataclass(frozen=True)
+class AppendixSource:
+    """The appendix part of one cited source: its distinct passages, in the order they stand in it."""
+
+    path: str
+    source: Source | None
+    passages: list[Passage]
+
+
+def appendix(checked: CheckedAssessment, registry: Registry, source_texts: dict[str, str]) -> list[AppendixSource]:
+    """Cited passages grouped by source (registry order), each distinct span once with all its citations."""
+    by_source: dict[str, dict[tuple[tuple[int, int], ...], list[tuple[Citation, Located]]]] = {}
+    for c, located in checked.iter_citations():
+        span = tuple((a, b) for a, b in located.spans)
+        by_source.setdefault(c.source, {}).setdefault(span, []).append((c, located))
+    order = [path for path in registry.sources if path in by_source] + sorted(set(by_source) - set(registry.sources))
+    groups = []
+    for path in order:
+        source = registry.sources.get(path)
+        passages = [passage([c for c, _ in cites], cites[0][1], source_texts[path], source)
+                    for _, cites in sorted(by_source[path].items())]
+        groups.append(AppendixSource(path, source, passages))
+    return groups
 
 
 def logo_data_uri(env: jinja2.Environment) -> str:
@@ -141,8 +273,8 @@ def briefing_html(
 ) -> str:
     assessment = checked.assessment
     numbers = {c.id: c.number for c in assessment.citations if c.id}
-    passages = [
-        passage(c, located, source_texts[c.source], registry.sources.get(c.source))
+    passages = [  # one per citation, as project templates written before the grouped appendix read it
+        passage([c], located, source_texts[c.source], registry.sources.get(c.source))
         for c, located in checked.iter_citations()
     ]
     cited_for: dict[str, dict[str, list[int]]] = {}  # source -> what it supports -> endnote numbers
@@ -168,6 +300,7 @@ def briefing_html(
         charts=charts,
         chart_uri=chart_data_uri,
         passages=passages,
+        appendix=appendix(checked, registry, source_texts),
         sources=sources,
         weak_judgments=weak,
         newest_evidence=evidence,
@@ -188,6 +321,8 @@ def _owner(assessment: Assessment, citation: Citation) -> str:
 
 
 def index_html(env: jinja2.Environment, entries: list[dict[str, Any]]) -> str:
-    """The list of briefings, newest first, from each one's index entry (see pipeline.index_entry)."""
+    """The list of briefings, newest first and grouped by year, from each one's index entry
+    (`plan.index_entry`, with the formats built: `formats`)."""
     items = sorted(sorted(entries, key=lambda e: e["title"]), key=lambda e: e["date"], reverse=True)
-    return env.get_template("index.html.j2").render(assessments=items)
+    years = [(year, list(group)) for year, group in itertools.groupby(items, key=lambda e: e["date"][:4])]
+    return env.get_template("index.html.j2").render(assessments=items, years=years)

@@ -74,6 +74,28 @@ def is_valid(data: Any, name: str) -> bool:
     return True
 
 
+@lru_cache(maxsize=None)
+def _part_validator(name: str, where: tuple[str, ...]) -> Any:
+    """The strict validator of one part of a format: `("$defs", "citation")`, `("properties", "tlp")`.
+
+    A reference into the format's own schema, resolved in a registry that holds that schema and
+    nothing else: no reference can be fetched from anywhere.
+    """
+    from referencing import Registry
+    from referencing.jsonschema import DRAFT202012
+
+    root = _schema(name)
+    uri = root.get("$id") or f"urn:threatbrief:{name}"
+    registry = Registry().with_resource(uri, DRAFT202012.create_resource(root))
+    return type(_validator(name))({"$ref": f"{uri}#/{'/'.join(where)}"}, registry=registry)
+
+
+def part_is_valid(data: Any, name: str, where: tuple[str, ...]) -> bool:
+    """Whether `data` conforms to one part of the format on its own (used to check what can still
+    be checked in a document that does not conform as a whole)."""
+    return _part_validator(name, where).is_valid(data)
+
+
 def dotted(path: JsonPath) -> str:
     """`key_judgments[0].likelihood` — how a path reads in a message."""
     text = ""
