@@ -67,6 +67,19 @@ def cli(capsys: pytest.CaptureFixture[str]):
     return run
 
 
+def add_second_assessment(root: Path, date: str | None = None) -> Path:
+    """A second assessment beside the basic one, citing report.txt only (optionally dated `date`)."""
+    text = (root / "assessments" / "border.yaml").read_text(encoding="utf-8")
+    start, end = text.index("      - source: second.txt\n        quote: \"claimed"), text.index("summary: |")
+    text = text[:start] + text[end:]
+    text = text.replace('title: "Border attack on Chinese workers"', 'title: "Second look at the border"')
+    if date:
+        text = text.replace("date: 2024-12-01", f"date: {date}")
+    text = text[:text.index("summary: |")] + "summary: |\n  Gunmen attacked a convoy.\nsections: []\nincidents: []\n"
+    (root / "assessments" / "second.yaml").write_text(text, encoding="utf-8")
+    return root
+
+
 def edit(path: Path, old: str, new: str) -> None:
     text = path.read_text(encoding="utf-8")
     assert old in text, f"{old!r} not in {path}"

@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import REPO, edit
+from conftest import REPO, add_second_assessment, edit
 
 from threatbrief.pipeline import build
 from threatbrief.project import Project
@@ -22,15 +22,7 @@ HTML = ("html",)
 @pytest.fixture
 def two(basic: Path) -> Path:
     """The basic project plus a second assessment that cites report.txt only."""
-    text = (basic / "assessments" / "border.yaml").read_text(encoding="utf-8")
-    start, end = text.index("      - source: second.txt\n        quote: \"claimed"), text.index("summary: |")
-    text = text[:start] + text[end:]
-    text = text.replace("title: \"Border attack on Chinese workers\"", "title: \"Second look at the border\"")
-    text = text[:text.index("summary: |")] + (
-        "summary: |\n  Gunmen attacked a convoy.\n"
-        "sections: []\nincidents: []\n")
-    (basic / "assessments" / "second.yaml").write_text(text, encoding="utf-8")
-    return basic
+    return add_second_assessment(basic)
 
 
 def rebuilt(root: Path, formats: tuple[str, ...] = HTML, **kwargs) -> list[str]:

@@ -20,7 +20,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import REPO, edit
+from conftest import REPO, add_second_assessment, edit
 from pypdf import PdfReader
 from pypdf.generic import ArrayObject, DictionaryObject
 
@@ -134,14 +134,7 @@ def test_briefing_pages_stay_script_free(shipped_reports: Path) -> None:
 @pytest.fixture
 def two(basic: Path) -> Path:
     """The basic project plus a second, dated earlier, that cites report.txt only."""
-    text = (basic / "assessments" / "border.yaml").read_text(encoding="utf-8")
-    start, end = text.index("      - source: second.txt\n        quote: \"claimed"), text.index("summary: |")
-    text = text[:start] + text[end:]
-    text = text.replace('title: "Border attack on Chinese workers"', 'title: "Second look at the border"')
-    text = text.replace("date: 2024-12-01", "date: 2023-06-01")
-    text = text[:text.index("summary: |")] + "summary: |\n  Gunmen attacked a convoy.\nsections: []\nincidents: []\n"
-    (basic / "assessments" / "second.yaml").write_text(text, encoding="utf-8")
-    return basic
+    return add_second_assessment(basic, "2023-06-01")
 
 
 def _written(root: Path, names: list[str] | None = None, formats: tuple[str, ...] = ("html",)) -> list[str]:
