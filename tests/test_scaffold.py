@@ -59,7 +59,7 @@ def test_init_settings_are_commented_out_and_each_example_is_valid(started: Path
     toml = started / "threatbrief.toml"
     text = toml.read_text(encoding="utf-8")
     examples = [line for line in text.splitlines() if re.match(r"# [\w-]+ = ", line)]
-    assert len(examples) == 4  # three rule levels and allow_outside
+    assert len(examples) == 5  # three rule levels, stale_after_months and allow_outside
     assert not [line for line in text.splitlines() if re.match(r"[\w-]+ = ", line)]
     (started.parent / "shared-corpus").mkdir()
     for line in examples:

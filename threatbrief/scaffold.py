@@ -36,6 +36,14 @@ _CONFIG = f"""\
 # built from unverified or unsafe input:
 {textwrap.fill(", ".join(sorted(LOCKED)) + ".", 96, initial_indent="#   ", subsequent_indent="#   ")}
 
+[judgments]
+# K004 warns when the newest source a key judgment cites is older than this, counted back from
+# the assessment's date:
+# stale_after_months = 12
+# K005's confidence policy: a [judgments.confidence.high] or [judgments.confidence.moderate] table
+# (keys sources, graded, or_graded, grades) replaces that level's default; see the README,
+# "Changing severities".
+
 [paths]
 # Directories outside the project that symbolic links in sources/ may point into (by default
 # threatbrief reads nothing outside the project):
