@@ -26,16 +26,18 @@ from .project import RESERVED_NAMES, Project, canonical_source_path, slug
 from .yamlfile import JsonPath, YamlDoc, load_yaml
 
 
-def load_registry(project: Project) -> tuple[Registry | None, list[Diagnostic]]:
+def load_registry(project: Project) -> tuple[Registry | None, YamlDoc | None, list[Diagnostic]]:
+    """The registry, the parsed file (kept even when its schema fails: placeholders and
+    suppressions are read from it, so the file is read once), and the problems."""
     display = project.display(project.registry_file)
     if not project.inside(project.registry_file):
-        return None, [_outside(display)]
+        return None, None, [_outside(display)]
     doc, problems = load_yaml(project.registry_file, display, MAX_REGISTRY_BYTES)
     if doc is None:
-        return None, problems
+        return None, None, problems
     problems = schema.validate(doc, "registry")
     if problems:
-        return None, [_with_sha256_hint(p, doc, project) for p in problems]
+        return None, doc, [_with_sha256_hint(p, doc, project) for p in problems]
     sources: dict[str, Source] = {}
     by_hash: dict[str, Source] = {}
     for i, entry in enumerate(doc.data["sources"]):
@@ -62,7 +64,7 @@ def load_registry(project: Project) -> tuple[Registry | None, list[Diagnostic]]:
             relays=tuple(entry.get("relays", ())),
         )
         by_hash[entry["sha256"]] = sources[path]
-    return Registry(display, sources), problems
+    return Registry(display, sources), doc, problems
 
 
 _ENTRY = re.compile(r"sources\[(\d+)\]")

@@ -70,8 +70,8 @@ def check(project: Project, names: list[str] | None = None, strict: bool = False
     """Every problem of the registry and of the assessments (all, or those named), in one run."""
     config, diagnostics = load_config(project)
     library = SourceLibrary(project)
-    registry, problems = load_registry(project)
-    diagnostics += placeholders.in_registry(project, problems)
+    registry, registry_doc, problems = load_registry(project)
+    diagnostics += placeholders.in_registry(registry_doc, problems)
     files = project.assessment_files(names)
     diagnostics += check_names(files, project)
     checked = []
@@ -115,7 +115,8 @@ def check(project: Project, names: list[str] | None = None, strict: bool = False
     if registry is not None and names is None and len(loaded) == len(files):
         diagnostics += check_uncited(registry, loaded)
     # Suppressions first, then the configured levels: a finding is silenced where it stands.
-    suppressions.add_registry(project, complete=registry is not None and names is None and len(loaded) == len(files))
+    if registry_doc is not None:
+        suppressions.add(registry_doc, complete=registry is not None and names is None and len(loaded) == len(files))
     diagnostics, suppressed = suppressions.apply(diagnostics)
     return CheckResult(registry, checked, config.apply(diagnostics), library, len(files) + 1, verified, strict,
                        configured(suppressed, config))

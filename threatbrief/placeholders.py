@@ -11,12 +11,9 @@ from __future__ import annotations
 from typing import Any
 
 from .diagnostics import Diagnostic
-from .files import NotReadable, read_regular
-from .limits import MAX_REGISTRY_BYTES
 from .model import Assessment, Citation
-from .project import Project
 from .schema import dotted
-from .yamlfile import JsonPath, YamlDoc, parse_yaml
+from .yamlfile import JsonPath, YamlDoc
 
 MARK = "[[TODO"
 _SHOWN = 120  # characters of a placeholder quoted in a message
@@ -100,27 +97,9 @@ def in_assessment(doc: YamlDoc | None, problems: list[Diagnostic]) -> list[Diagn
     return found + _explained_schema_errors(problems, doc)
 
 
-def in_registry(project: Project, problems: list[Diagnostic]) -> list[Diagnostic]:
-    """The loading problems of sources/sources.yaml, placeholders reported as P001.
-
-    The loader does not keep the parsed registry when it is invalid, so the file is read again
-    here, and parsed only when it contains a placeholder at all (a byte search).
-    """
-    file = project.registry_file
-    if not project.inside(file):
-        return problems
-    try:
-        raw = read_regular(file, MAX_REGISTRY_BYTES)
-    except NotReadable:
-        return problems  # reported by the loader
-    if MARK.encode() not in raw:
-        return problems
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return problems
-    doc, _ = parse_yaml(text, project.display(file))
-    if doc is None:
+def in_registry(doc: YamlDoc | None, problems: list[Diagnostic]) -> list[Diagnostic]:
+    """The loading problems of sources/sources.yaml, placeholders reported as P001."""
+    if doc is None or not any(MARK in line for line in doc.lines):
         return problems
     data = doc.data
 

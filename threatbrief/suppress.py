@@ -23,9 +23,6 @@ from typing import Protocol
 
 from .diagnostics import _JSON_ESCAPES, LOCKED, RULES, Diagnostic
 from .diagnostics import format_json as _format_json
-from .files import NotReadable, read_regular
-from .limits import MAX_REGISTRY_BYTES
-from .project import Project
 from .yamlfile import YamlDoc
 
 MARKER = "threatbrief:"
@@ -162,23 +159,6 @@ class Suppressions:
     def add(self, doc: YamlDoc, complete: bool) -> None:
         """The comments of a parsed file; `complete` when every rule ran on it."""
         self._add(doc.path, doc.lines, complete)
-
-    def add_registry(self, project: Project, complete: bool) -> None:
-        """The registry's comments: its raw lines, read again only when it mentions `threatbrief:`."""
-        file = project.registry_file
-        if not project.inside(file):
-            return
-        try:
-            raw = read_regular(file, MAX_REGISTRY_BYTES)
-        except NotReadable:
-            return  # reported by the loader
-        if MARKER.encode() not in raw:
-            return
-        try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            return
-        self._add(project.display(file), text.splitlines(), complete)
 
     def _add(self, path: str, lines: list[str], complete: bool) -> None:
         if any(MARKER in line for line in lines):
