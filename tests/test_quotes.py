@@ -95,7 +95,7 @@ import unicodedata as _ud  # noqa: E402
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from threatbrief.quotes import _DROP, _FOLD, _attaches  # noqa: E402
+from threatbrief.quotes import _DROP, _FOLD, _SPACELESS, _attaches  # noqa: E402
 
 # Compatibility forms that are typography: ligatures, Arabic presentation forms, full/half width.
 TYPOGRAPHIC_FORMS = [(0xFB00, 0xFB17), (0xFB50, 0xFDFF), (0xFE70, 0xFEFF), (0xFF00, 0xFFEF)]
@@ -127,7 +127,15 @@ def reference(text: str) -> str:
         composed = _ud.normalize("NFC", "".join(fold(c) for c in text[i:j]))  # canonical composition only
         out.extend(" " if c.isspace() else _FOLD.get(c, c) for c in composed)
         i = j
-    return _re.sub(r" {2,}", " ", "".join(out))
+    text = _re.sub(r" {2,}", " ", "".join(out))
+    # no space beside a CJK character ("中国\n公民" is "中国公民"), unless a mark follows it
+    return "".join(c for k, c in enumerate(text) if not (
+        c == " " and not (k + 1 < len(text) and _attaches(text[k + 1]))
+        and (k and _cjk(text[k - 1]) or k + 1 < len(text) and _cjk(text[k + 1]))))
+
+
+def _cjk(c: str) -> bool:
+    return bool(_SPACELESS.match(c)) and not c.isdecimal() or "\u3001" <= c <= "\u303f"
 
 
 ALPHABET = "ab Z-\n\t\r’“”—–…ﬁé\u0301\u00ad\u00a0\u200b\u202e１²½ｶﾞﹰ\u1fef"

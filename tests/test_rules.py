@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 from typing import Callable
@@ -55,6 +56,55 @@ def _registry_duplicate(root: Path) -> None:
     (root / R).write_text(text + entry, encoding="utf-8")
 
 
+def _second_as(name: str, content: bytes | Callable[[], bytes]) -> Callable[[Path], None]:
+    """second.txt is replaced by `name` (a web page, a PDF), registered with its sha256 and cited."""
+    def change(root: Path) -> None:
+        import hashlib
+
+        data = content if isinstance(content, bytes) else content()
+        old = root / "sources" / "second.txt"
+        edit(root / R, hashlib.sha256(old.read_bytes()).hexdigest(), hashlib.sha256(data).hexdigest())
+        old.unlink()
+        (root / "sources" / name).write_bytes(data)
+        for rel in (A, R):
+            text = (root / rel).read_text(encoding="utf-8")
+            (root / rel).write_text(text.replace("second.txt", name), encoding="utf-8")
+    return change
+
+
+SECOND_PAGE = (b"<html><body><nav><a href='/'>Home</a></nav><article><h1>Second report</h1><p>A second report says "
+               b"the Islamic State Khorasan Province (ISKP) claimed the attack on the convoy.</p></article><aside>"
+               b"<h2>Most read</h2><ul><li>Markets fall as the currency slides again</li></ul></aside></body></html>")
+
+
+@functools.cache
+def _second_pdf() -> bytes:
+    from weasyprint import HTML
+
+    return HTML(string="<p>A second report says the Islamic State Khorasan Province (ISKP) claimed the attack "
+                       "on the convoy.</p>").write_pdf()
+
+
+
+def _quote_from_the_sidebar(root: Path) -> None:
+    _second_as("second.html", SECOND_PAGE)(root)
+    edit(root / A, "quote: \"claimed the attack on the convoy\"", "quote: \"Markets fall as the currency slides again\"")
+
+
+def _extracted_by_an_older_version(root: Path) -> None:
+    """The cache holds what an older extractor made of the page: another text."""
+    import hashlib
+
+    from threatbrief.extract import Extracted, extractor_for
+    from threatbrief.extract.cache import ExtractionCache
+
+    _second_as("second.html", SECOND_PAGE)(root)
+    cache = ExtractionCache.for_project(Project.at(root).cache_dir())
+    cache.put(hashlib.sha256(SECOND_PAGE).hexdigest(), extractor_for(".html"), "trafilatura 1.0, rules 0",
+              Extracted("Second report\nA second report says the Islamic State Khorasan Province (ISKP) claimed "
+                        "the attack on the convoy. Home"))
+
+
 FIRING: dict[str, Callable[[Path], None]] = {
     "Y001": _replace(A, "title: \"Border", "title: [\"Border"),
     "Y002": _replace(A, "scope: \"A test assessment.\"", "scope: \"A test assessment.\"\nscope: again"),
@@ -67,10 +117,13 @@ FIRING: dict[str, Callable[[Path], None]] = {
     "S004": lambda root: (root / "sources" / "second.txt").write_text("Changed.\n", encoding="utf-8"),
     "S005": _registry_duplicate,
     "S006": lambda root: _stop_citing_second(root),
+    "S007": _second_as("second.pdf", b"%PDF-1.7\n% a damaged download\n"),
+    "S008": _extracted_by_an_older_version,
     "C001": _replace(A, "four were wounded.\"", "five were wounded.\""),
     "C002": _replace(A, "quote: \"claimed the attack on the convoy\"", "quote: \"the convoy\""),
     "C003": _replace(A, "[@claim]", "[@claims]"),
     "C004": _replace(A, "- id: convoy", "- id: toll"),
+    "C005": _quote_from_the_sidebar,
     "C010": lambda root: _drop_incident_citations(root),
     "C011": lambda root: _move_section_citations(root),
     "F001": _replace(A, "wounded: 4", "wounded: 5"),
@@ -145,6 +198,8 @@ def test_rule_fires(basic: Path, code: str) -> None:
 NOT_FIRING: dict[str, Callable[[Path], None]] = {
     "C001": _replace(A, "The group's statement - posted online -", "The group’s  statement — posted\n          online —"),
     "C002": _replace(A, "quote: \"claimed the attack on the convoy\"", "quote: \"n the convoy\""),  # exactly 12
+    "C005": _second_as("second.html", SECOND_PAGE),  # the same quotes from a web page's article
+    "S007": _second_as("second.pdf", _second_pdf),  # a PDF with a text layer
     "F001": _replace(A, "killed: 1", "killed: 1\n    # one is written as a word in the quote"),
     "F002": _replace(A, "province: Khatlon", "province: khatlon"),
     "F003": _replace(A, "perpetrator: ISKP", "perpetrator: Islamic State Khorasan Province"),

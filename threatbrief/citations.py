@@ -10,8 +10,8 @@ from .diagnostics import Diagnostic
 from .markup import MARKER
 from .model import Assessment, Citation, Located, Registry
 from .placeholders import in_citation
-from .quotes import MIN_QUOTE_CHARS, closest, line_col, locate, normalize
-from .sources import SourceLibrary, did_you_mean
+from .quotes import MIN_QUOTE_CHARS, closest, locate, normalize
+from .sources import SourceLibrary, SourceText, did_you_mean
 from .yamlfile import YamlDoc
 
 
@@ -54,19 +54,28 @@ def _check_citation(
                             "quote the whole clause that supports the claim"))
     spans = locate(citation.quote, source.text, lambda: source.normalized)
     if spans is None:
-        miss = closest(citation.quote, source.normalized, source.text)
-        line, col = line_col(source.text, miss.start)
-        hint = [f"closest passage ({miss.similarity:g} % similar) at sources/{source.path}:{line}:{col}:",
-                *textwrap.wrap(f'"{miss.passage}"', 96, initial_indent="  ", subsequent_indent="   ")]
-        hint += miss.differences
-        elsewhere = _found_elsewhere(citation, registry, library)
-        if elsewhere:
-            hint.insert(0, f"the quote is in {elsewhere}: did you cite the wrong file?")
-        problems.append(_at(path, citation.quote_mark, "C001", f"quote not found in sources/{source.path}", "\n".join(hint)))
+        problems.append(_not_found(citation, path, source, registry, library))
         return None, problems
-    line, col = line_col(source.text, spans[0][0])
-    end_line, _ = line_col(source.text, spans[-1][1])
-    return Located(spans, line, col, end_line), problems
+    return source.located(spans), problems
+
+
+def _not_found(citation: Citation, path: str, source: SourceText, registry: Registry | None,
+               library: SourceLibrary) -> Diagnostic:
+    """C001 with the closest passage and how it differs; C005 for a web page's boilerplate."""
+    if source.boilerplate and locate(citation.quote, source.boilerplate, lambda: normalize(source.boilerplate)):
+        return _at(path, citation.quote_mark, "C005",
+                   f"quote is in the navigation, sidebars, comments or footer of sources/{source.path}, "
+                   "not in its article text",
+                   "cite what the article itself reports: a comment or a 'most read' headline is not the source's "
+                   "reporting (threatbrief reads the article with trafilatura)")
+    miss = closest(citation.quote, source.normalized, source.text)
+    hint = [f"closest passage ({miss.similarity:g} % similar) at {source.where(miss.start)}:",
+            *textwrap.wrap(f'"{miss.passage}"', 96, initial_indent="  ", subsequent_indent="   ")]
+    hint += miss.differences
+    elsewhere = _found_elsewhere(citation, registry, library)
+    if elsewhere:
+        hint.insert(0, f"the quote is in {elsewhere}: did you cite the wrong file?")
+    return _at(path, citation.quote_mark, "C001", f"quote not found in sources/{source.path}", "\n".join(hint))
 
 
 def _found_elsewhere(citation: Citation, registry: Registry | None, library: SourceLibrary) -> str:
@@ -82,8 +91,7 @@ def _found_elsewhere(citation: Citation, registry: Registry | None, library: Sou
             continue
         spans = locate(citation.quote, other.text, lambda: other.normalized)
         if spans:
-            line, col = line_col(other.text, spans[0][0])
-            return f"sources/{path}:{line}:{col}"
+            return other.where(spans[0][0])
     return ""
 
 

@@ -230,10 +230,12 @@ def _add_start_commands(sub: Any) -> None:
     p_new.add_argument("--title", type=_value(scaffold.title), help="the assessment's title (default: a placeholder)")
     p_add = sub.add_parser("add-source", help="copy FILE into sources/, hash it and register it in sources/sources.yaml")
     p_add.add_argument("file", nargs="?", metavar="FILE",
-                       help="a UTF-8 text (relative to -C DIR); registered in place if it is in sources/ already")
+                       help="a UTF-8 text, a saved web page (.html) or a PDF (relative to -C DIR); registered "
+                            "in place if it is in sources/ already")
     p_add.add_argument("--rehash", metavar="PATH", help="record the new sha256 of a registered source that was edited")
     one_line = _value(registry_edit.text(500))
-    p_add.add_argument("--title", type=one_line, help="default: the text's first non-empty line")
+    p_add.add_argument("--title", type=one_line,
+                       help="default: a web page's or PDF's metadata, else the text's first non-empty line")
     p_add.add_argument("--publisher", type=one_line, help="organisation (default: null, not shown by the text)")
     p_add.add_argument("--author", type=one_line, help="person (default: null, not shown by the text)")
     p_add.add_argument("--published", type=_value(registry_edit.published), default="unknown",
@@ -242,7 +244,9 @@ def _add_start_commands(sub: Any) -> None:
                        help="BCP 47 code of the text, e.g. en (default: a placeholder)")
     p_add.add_argument("--url", type=_value(registry_edit.url), help="where it was found (http or https)")
     p_add.add_argument("--retrieved", type=_value(registry_edit.day), metavar="YYYY-MM-DD",
-                       help="when it was retrieved (a comment in the entry: the registry has no field for it)")
+                       help="when it was retrieved from the url")
+    p_add.add_argument("--archive-url", type=_value(registry_edit.url), metavar="URL",
+                       help="an archived copy (Wayback Machine, archive.today)")
     p_add.add_argument("--kind", choices=registry_edit.KINDS)
     p_add.add_argument("--grade", type=_value(registry_edit.grade), metavar="A-F",
                        help="Admiralty reliability (default: a placeholder; never guessed)")
@@ -291,8 +295,8 @@ def _new(project: Project, args: argparse.Namespace) -> int:
 
 def _add_source(project: Project, args: argparse.Namespace) -> int:
     base = Path(args.project)
-    given = [args.title, args.publisher, args.author, args.language, args.url, args.retrieved, args.kind,
-             args.grade, args.rationale, args.tlp]
+    given = [args.title, args.publisher, args.author, args.language, args.url, args.retrieved, args.archive_url,
+             args.kind, args.grade, args.rationale, args.tlp]
     if args.rehash is not None:
         if args.file is not None or any(v is not None for v in given) or args.published != "unknown":
             print("error: add-source --rehash PATH takes no FILE and no metadata: it records the new sha256 only",
@@ -305,7 +309,8 @@ def _add_source(project: Project, args: argparse.Namespace) -> int:
     file = Path(args.file)
     meta = registry_edit.Metadata(
         title=args.title, publisher=args.publisher, author=args.author, published=args.published,
-        language=args.language, url=args.url, retrieved=args.retrieved, kind=args.kind, grade=args.grade,
+        language=args.language, url=args.url, retrieved=args.retrieved, archive_url=args.archive_url,
+        kind=args.kind, grade=args.grade,
         rationale=args.rationale, tlp=args.tlp)
     try:
         added = registry_edit.add_source(project, file if file.is_absolute() else base / file, meta)
@@ -315,6 +320,8 @@ def _add_source(project: Project, args: argparse.Namespace) -> int:
     if added.copied_from is not None:
         print(printable(f"copied {args.file} to sources/{added.path}"))
     print(printable(f"registered sources/{added.path} at {where} (sha256 {added.sha256})"))
+    for key, value in added.offered:
+        print(printable(f"{key} from the file's metadata: {value!r} (check it in {where})"))
     if added.title_suggested:
         print(printable(f'title taken from its first line: "{added.title}" (correct it in {where} if it is not the title)'))
     if added.todo:

@@ -38,11 +38,14 @@ _RULES = [
     Rule("S003", "source-not-registered", Severity.ERROR, "A cited source file is missing from sources/sources.yaml."),
     Rule("S004", "source-hash-mismatch", Severity.ERROR, "A source's content no longer matches the sha256 recorded in the registry."),
     Rule("S005", "registry-duplicate", Severity.ERROR, "The registry lists one source twice: the same path, or the same content (sha256) under another name."),
+    Rule("S007", "source-no-text", Severity.ERROR, "A web page or PDF source has no text to quote: no article text, no text layer (a scanned PDF: OCR is out of scope), or a damaged file."),
+    Rule("S008", "extraction-changed", Severity.WARNING, "A new version of an extractor (trafilatura, pypdfium2) gives a source another text than the cached one: its quotes were checked against the new text."),
     # Citations
     Rule("C001", "quote-not-found", Severity.ERROR, "A quoted passage is not in the cited source."),
     Rule("C002", "quote-too-short", Severity.WARNING, "A quote under 12 characters is too short to verify."),
     Rule("C003", "citation-ref-unknown", Severity.ERROR, "A Markdown [@id] marker names no citation of the assessment."),
     Rule("C004", "citation-id-duplicate", Severity.ERROR, "Two citations of one assessment share an id."),
+    Rule("C005", "quote-in-boilerplate", Severity.ERROR, "A quote from a web page is only in its navigation, sidebars, comments or footer, not in the article text."),
     Rule("C010", "claim-unsourced", Severity.ERROR, "A key judgment or an incident cites no passage."),
     Rule("C011", "section-unsourced", Severity.WARNING, "A narrative section has no [@id] marker and no citation."),
     # Structured facts against their quotes
@@ -77,7 +80,7 @@ RULES: dict[str, Rule] = {rule.code: rule for rule in _RULES}
 # demoting S005 or T003 would let a TLP:RED source into a TLP:CLEAR briefing.
 LOCKED: frozenset[str] = frozenset({
     "Y001", "Y002", "Y003", "Y004", "Y010", "X001", "S001", "S002", "S003", "S004", "S005",
-    "C001", "C003", "C004", "A001", "A002", "M001", "L001", "T003",
+    "S007", "C001", "C005", "C003", "C004", "A001", "A002", "M001", "L001", "T003",
     "P001",  # a placeholder is an unwritten quote, grade or claim: never built into a briefing
 })
 

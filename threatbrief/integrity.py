@@ -18,14 +18,16 @@ import calendar
 import re
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 
 from .diagnostics import Diagnostic
 from .model import Assessment, Citation, FuzzyDate, Located, Registry
 from .placeholders import in_citation
 from .project import canonical_source_path
-from .quotes import line_col
 from .yamlfile import YamlDoc
+
+if TYPE_CHECKING:
+    from .sources import SourceText
 
 # --- Origins (K001, K005, the briefing) ------------------------------------------------------
 
@@ -408,17 +410,16 @@ def quote_cuts(text: str, spans: list[tuple[int, int]]) -> list[Cut]:
 
 
 def check_quote_cuts(assessment: Assessment, located: dict[int, Located],
-                     text_of: Callable[[str], str | None]) -> list[Diagnostic]:
-    """K003 for every located quote of the assessment; `text_of(path)` gives a source's text."""
+                     source_of: Callable[[str], SourceText | None]) -> list[Diagnostic]:
+    """K003 for every located quote of the assessment; `source_of(path)` gives a source's text."""
     problems = []
     for citation in assessment.citations:
         where = located.get(citation.number)
-        text = text_of(citation.source) if where is not None else None
-        if where is None or text is None:
+        source = source_of(citation.source) if where is not None else None
+        if where is None or source is None:
             continue
-        for cut in quote_cuts(text, where.spans):
-            line, col = line_col(text, cut.offset)
-            place = f"sources/{citation.source}:{line}:{col}"
+        for cut in quote_cuts(source.text, where.spans):
+            place = source.where(cut.offset)
             if cut.kind == "rest":
                 message = f"quote stops where its sentence goes on with {cut.word!r} ({place})"
                 hint = (f'the sentence goes on: "{cut.context}"\n'

@@ -61,7 +61,8 @@ def load_registry(project: Project) -> tuple[Registry | None, YamlDoc | None, li
             published=entry["published"], language=entry["language"], kind=entry.get("kind"),
             url=entry.get("url"), reliability=entry["reliability"], rationale=entry["rationale"],
             sha256=entry["sha256"], mark=doc.mark(("sources", i, "path")), tlp=entry.get("tlp"),
-            relays=tuple(entry.get("relays", ())),
+            relays=tuple(entry.get("relays", ())), retrieved=entry.get("retrieved"),
+            archive_url=entry.get("archive_url"),
         )
         by_hash[entry["sha256"]] = sources[path]
     return Registry(display, sources), doc, problems
@@ -230,7 +231,7 @@ class _AssessmentBuilder:
     def _citation(self, path: JsonPath, raw: dict[str, Any]) -> Citation:
         return Citation(
             number=len(self.citations) + 1, source=canonical_source_path(raw["source"]), quote=raw["quote"], id=raw.get("id"),
-            credibility=raw.get("credibility"), note=raw.get("note"), yaml_path=path,
+            credibility=raw.get("credibility"), note=raw.get("note"), translation=raw.get("translation"), yaml_path=path,
             quote_mark=self.doc.mark(path + ("quote",)), source_mark=self.doc.mark(path + ("source",)),
         )
 

@@ -84,6 +84,7 @@ class Citation:
     yaml_path: tuple[str | int, ...]
     quote_mark: Mark
     source_mark: Mark
+    translation: str | None = None  # the analyst's English rendering; the quote stays in the original
 
 
 @dataclass(frozen=True)
@@ -169,6 +170,8 @@ class Source:
     mark: Mark
     tlp: str | None = None  # a source may itself carry a handling restriction
     relays: tuple[str, ...] = ()  # what it repeats: registered source paths or free-text origins
+    retrieved: str | None = None  # when it was taken from `url` (YYYY-MM-DD)
+    archive_url: str | None = None  # an archived copy (Wayback Machine, archive.today)
 
 
 @dataclass(frozen=True)
@@ -179,12 +182,26 @@ class Registry:
 
 @dataclass(frozen=True)
 class Located:
-    """Where a quote was found: character offsets into the original source text, per part."""
+    """Where a quote was found: character offsets into the source's text, per part.
+
+    `line`..`end_line` count lines of a text source, paragraphs of a web page's article text, or
+    pages of a PDF (`unit` says which), so a reader can find the passage in the original.
+    """
 
     spans: list[tuple[int, int]]
     line: int
     col: int
     end_line: int
+    unit: str = "line"  # "line", "paragraph" or "page"
+
+    @property
+    def label(self) -> str:
+        """"line 3", "lines 3–4", "para. 2", "p. 12", "pp. 12–13"."""
+        first, last = self.line, self.end_line
+        if self.unit == "page":
+            return f"p. {first}" if first == last else f"pp. {first}–{last}"
+        name = {"paragraph": "para."}.get(self.unit, "line")
+        return f"{name} {first}" if first == last else f"{name} {first}–{last}"
 
 
 @dataclass

@@ -92,7 +92,7 @@ def check(project: Project, names: list[str] | None = None, strict: bool = False
         problems, locations = check_assessment(subject, doc, registry, library)
         problems += check_facts(subject, doc) + check_coverage(subject, doc, registry)
         problems += check_tradecraft(subject, doc, registry)
-        problems += check_quote_cuts(subject, locations, lambda path: getattr(library.get(path)[0], "text", None))
+        problems += check_quote_cuts(subject, locations, lambda path: library.get(path)[0])
         problems += check_judgments(subject, doc, registry, config.judgments)
         problems = placeholders.quiet(problems, subject, doc)
         diagnostics += partial.keep(problems) if partial else problems
@@ -192,7 +192,7 @@ def build(
         for path in checked.assessment.cited_sources():
             source, _, _ = result.check.library.get(path)
             assert source is not None  # every citation resolved, or check() would have failed
-            texts[path] = source.text
+            texts[path] = source.context_text
         render_jobs.append(RenderJob(project, checked, registry, texts, wanted))
     rendered = _render_all(render_jobs, jobs, progress)
     _sources_unchanged(result.check, render_jobs)

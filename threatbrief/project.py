@@ -127,6 +127,18 @@ class Project:
             raise UnsafePath(f"reports/ resolves outside the project ({reports.resolve()}): refusing to write there")
         return reports
 
+    def cache_dir(self) -> Path | None:
+        """`.threatbrief/cache/`, or None when it (or `.threatbrief/`) is a link or leads out of the
+        project: the cache is only a speed-up, so an unsafe one is not used rather than refused."""
+        state = self.root / ".threatbrief"
+        cache = state / "cache"
+        for folder in (state, cache):
+            if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
+                return None
+        if cache.exists() and not cache.resolve().is_relative_to(self.root):
+            return None
+        return cache
+
     def key(self, path: Path) -> str:
         """How the build manifest names a file: its path in the project, links not followed.
 

@@ -7,15 +7,23 @@ every digit must match. Normalization folds typography, never content:
 - the ellipsis character to "...";
 - Latin and Armenian ligatures (ﬁ), full-width and half-width forms (１８, Ｎｏｖ, ｶﾀｶﾅ) and Arabic
   presentation forms to the characters they stand for;
-- invisible characters (soft hyphen, zero-width characters, bidi controls) dropped, and a word
-  hyphenated across a line break joined;
-- canonical composition (NFC): "e" + U+0301 is "é".
+- invisible characters (soft hyphen, zero-width characters, bidi controls) and the Arabic tatweel
+  (kashida, a stretched joint) dropped, and a word hyphenated across a line break joined;
+- canonical composition (NFC): "e" + U+0301 is "é";
+- the Arabic and the Persian forms of the same letter as one (ي as ی, ك as ک), and Arabic-Indic
+  and Persian digits as ASCII digits ("۲۰۲۴" and "٢٠٢٤" are "2024");
+- whitespace next to Chinese or Japanese (or another script written without spaces between words),
+  CJK punctuation or full-width punctuation removed: PDF and web extraction break lines inside
+  such sentences ("中国\n公民" is "中国公民", "于 2024 年" is "于2024年").
 
 The other compatibility mappings of NFKC are never applied: superscripts, fractions, circled or
-Roman numerals and the like change what a text says ("3²" is not "32", "½" not "1/2").
+Roman numerals and the like change what a text says ("3²" is not "32", "½" not "1/2"). Nor are
+letters that differ in content: alef maksura ى is not yeh, ه not ہ, and vowel marks (harakat) stay.
+Right-to-left text needs nothing more: it is stored in logical order.
 
 A quote, and each part of an elided quote, must also begin and end on word boundaries of the
-source (see `_bounded`): "provin" is no quote of "province", "4 wounded" none of "14 wounded".
+source (see `_bounded`): "provin" is no quote of "province", "4 wounded" none of "14 wounded"
+("۴ زخمی" none of "۱۴ زخمی"; Arabic script separates words with spaces, as Latin does).
 
 The normalized source keeps a map back to the original offsets so that a match can be located and
 highlighted in the real file.
@@ -40,10 +48,20 @@ _FOLD = {
     **dict.fromkeys("“”„‟″‶〝〞«»", '"'),
     **dict.fromkeys("‐‑‒–—―−⁃", "-"),
 }
-# Invisible, so dropped: soft hyphen, zero-width characters, word joiner, byte order mark, the
-# directional marks (LRM, RLM, ALM), and the
-# bidi embedding, override and isolate controls (which make a text display other than it reads).
-_DROP = frozenset("\u00ad\u061c\u200b\u200c\u200d\u200e\u200f\u2060\ufeff\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+# The Arabic and Persian code points for the same letter or digit, folded one for one. Applied
+# after canonical composition, like every fold: ي + hamza above (U+0654) composes to ئ first.
+# Not folded, because they are other letters: alef maksura ى (U+0649), ه/ہ/ە, the vowel marks.
+_SCRIPT_FOLD = {
+    "\u064a": "\u06cc",  # ARABIC LETTER YEH as FARSI YEH
+    "\u0643": "\u06a9",  # ARABIC LETTER KAF as KEHEH
+    **{chr(0x0660 + d): str(d) for d in range(10)},  # Arabic-Indic digits
+    **{chr(0x06F0 + d): str(d) for d in range(10)},  # Extended Arabic-Indic (Persian, Urdu) digits
+}
+# Invisible, so dropped: soft hyphen, zero-width characters (ZWNJ too: Persian writes it inside
+# words, but not always), word joiner, byte order mark, the directional marks (LRM, RLM, ALM), the
+# bidi embedding, override and isolate controls (which make a text display other than it reads),
+# and the Arabic tatweel, which only stretches a joint between letters ("بـــر" is "بر").
+_DROP = frozenset("\u00ad\u061c\u0640\u200b\u200c\u200d\u200e\u200f\u2060\ufeff\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 # Compatibility characters that are typography, not content: folded as NFKC folds them.
 _TYPOGRAPHIC_FORMS = (
     (0xFB00, 0xFB17),  # Latin and Armenian ligatures
@@ -61,7 +79,8 @@ def _fold_char(ch: str) -> str:
     if ch == "…":
         return "..."
     if "\ufb00" <= ch <= "\uffef" and any(low <= ord(ch) <= high for low, high in _TYPOGRAPHIC_FORMS):
-        return "".join(" " if c.isspace() else _FOLD.get(c, c) for c in unicodedata.normalize("NFKC", ch))
+        return "".join("" if c in _DROP else " " if c.isspace() else _FOLD.get(c, c)  # "ﹱ" is tatweel + mark
+                       for c in unicodedata.normalize("NFKC", ch))
     return " " if ch.isspace() else _FOLD.get(ch, ch)
 
 
@@ -91,6 +110,7 @@ def _composer_set() -> frozenset[str]:
     return _composers()
 
 
+@lru_cache(maxsize=8192)  # called for every character around an edit: the cache runs in C
 def _attaches(ch: str) -> bool:
     """Whether canonical composition may merge `ch` into the character before it."""
     if ch < "\u0300":  # nothing below the combining diacritics composes
@@ -98,12 +118,97 @@ def _attaches(ch: str) -> bool:
     return unicodedata.combining(ch) != 0 or ch in _composer_set()
 
 
-# Normalizing in two passes keeps it fast (about 100 MB/s): first `str.translate` maps, one for
-# one and in C, the quote marks, dashes and whitespace characters that need no more than that;
-# then one regex finds what changes length: runs of spaces, words hyphenated across a line break,
-# and the few characters that folding or composition changes, or that are dropped.
+# Scripts written without spaces between words (Han, Hiragana, Katakana, Thai, Lao, Khmer, Myanmar).
+_SPACELESS = re.compile(
+    "[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u19e0-\u19ff\u2e80-\u2fdf\u3005-\u3007\u3021-\u3029"
+    "\u3038-\u303b\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\ua9e0-\ua9ff\uaa60-\uaa7f"
+    "\uf900-\ufaff\uff66-\uff9f\U00020000-\U0003ffff]"
+)
+# Full-width punctuation and symbols: they fold to ASCII ("，" to ","), but whitespace beside them
+# is still whitespace beside a CJK character. Not full-width letters and digits: "１ ２" is "1 2".
+_FULL_WIDTH = ((0xFF01, 0xFF60), (0xFFE0, 0xFFE6))
+
+
+def _compute_cjk_class() -> str:
+    """A regex class of the characters beside which whitespace is removed: those that fold to a
+    character of a script written without spaces (digits aside) or to CJK punctuation (U+3001 to
+    U+303F), and full-width punctuation. Not 〝 and 〞, which fold to '"'."""
+    def cjk(folded: str) -> bool:
+        return bool(folded) and all((_SPACELESS.match(c) and not c.isdecimal()) or "\u3001" <= c <= "\u303f"
+                                    for c in (folded[0], folded[-1]))
+
+    full_width = {c for low, high in _FULL_WIDTH for c in range(low, high + 1) if not _fold(chr(c)).isalnum()}
+    points = [c for c in range(0x80, 0x10000)
+              if not (ch := chr(c)).isspace() and ch not in _DROP and (c in full_width or cjk(_fold(ch)))]
+    return f"[{_ranges(points)}\U00020000-\U0003ffff]"
+
+
+@lru_cache(maxsize=1)
+def _cjk_class() -> str:
+    """From the generated tables when they match this Python's Unicode version, else computed."""
+    from . import unicode_tables
+
+    if unicode_tables.UNIDATA_VERSION == unicodedata.unidata_version:
+        return unicode_tables.CJK_CLASS
+    return _compute_cjk_class()
+
+
+@lru_cache(maxsize=1)
+def _cjk_pattern() -> re.Pattern[str]:
+    return re.compile(_cjk_class())
+
+
+@lru_cache(maxsize=8192)
+def _cjk(ch: str) -> bool:
+    """Whether whitespace beside `ch` is removed (see `_compute_cjk_class`)."""
+    return ch >= "\u0e00" and _cjk_pattern().match(ch) is not None
+
+
+def _removes_gap(text: str, start: int, end: int) -> bool:
+    """Whether normalization removes text[start:end], a whole run of whitespace and invisible
+    characters, for the CJK character beside it: the character that normalization makes of what
+    precedes it (a mark composes, or is reordered), or the one that follows it, unless that one is
+    a mark (which would then attach to the character before)."""
+    if end < len(text):
+        if _attaches(after := text[end]):
+            return False
+        if _cjk(after):
+            return True
+    if start == 0:
+        return False
+    if not _attaches(before := text[start - 1]):
+        return _cjk(before)
+    base = start - 1
+    while base > 0 and _attaches(text[base]):
+        base -= 1
+    return _cjk(_fold(text[base:start])[-1:] or " ")
+
+
+def _has_cjk(text: str) -> bool:
+    """Whether `text` (translated) holds a character beside which whitespace is removed."""
+    return not text.isascii() and _cjk_pattern().search(text) is not None
+
+
+def _ranges(points: list[int]) -> str:
+    """The body of a regex class of the (sorted) code points."""
+    ranges: list[list[int]] = []
+    for c in points:
+        if ranges and ranges[-1][1] == c - 1:
+            ranges[-1][1] = c
+        else:
+            ranges.append([c, c])
+    return "".join(re.escape(chr(a)) if a == b else f"{re.escape(chr(a))}-{re.escape(chr(b))}" for a, b in ranges)
+
+
+# Normalizing in two passes keeps it fast (some 25 MB/s of Latin text, 15 MB/s of Chinese with
+# line breaks, on a slow machine): first `str.replace` maps, one for one and in C, the quote marks,
+# dashes, whitespace characters, Arabic letters and digits that need no more than that; then one
+# regex finds what changes length: runs of spaces (and whitespace beside CJK characters, in a text
+# that has any), words hyphenated across a line break, and the few characters that folding or
+# composition changes, or that are dropped.
 def _unstable_class() -> str:
-    """A regex class of every character that folding or NFC changes or composes, or that is dropped.
+    """A regex class of every character that folding or NFC changes or composes (not those that
+    are dropped: `_D`).
 
     Read from the generated tables when they match this Python's Unicode version (computing it
     scans the BMP: about 0.1 s on every run).
@@ -117,16 +222,9 @@ def _unstable_class() -> str:
 
 def _compute_unstable_class() -> str:
     points = [c for c in range(0x80, 0x10000)
-              if c not in _TRANSLATE and ((ch := chr(c)) in _DROP or _attaches(ch) or _fold_char(ch) != ch
-                                          or unicodedata.normalize("NFC", ch) != ch)]
-    ranges = []
-    for c in points:
-        if ranges and ranges[-1][1] == c - 1:
-            ranges[-1][1] = c
-        else:
-            ranges.append([c, c])
-    body = "".join(re.escape(chr(a)) if a == b else f"{re.escape(chr(a))}-{re.escape(chr(b))}" for a, b in ranges)
-    return f"[{body}\U00010000-\U0010ffff]"
+              if c not in _TRANSLATE and (ch := chr(c)) not in _DROP
+              and (_attaches(ch) or _fold_char(ch) != ch or unicodedata.normalize("NFC", ch) != ch)]
+    return f"[{_ranges(points)}\U00010000-\U0010ffff]"
 
 
 def _spaces() -> str:
@@ -138,22 +236,24 @@ def _spaces() -> str:
     return "".join(chr(c) for c in range(0x10000) if chr(c).isspace())
 
 
-_TRANSLATE = {ord(k): v for k, v in _FOLD.items()} | {ord(c): " " for c in _spaces()}
-# str.translate with a large table runs a dict lookup per character; a regex substitution per
-# target character scans at C speed and touches only what it replaces (about 2x faster here).
-_ONE_FOR_ONE = [
-    (re.compile("[" + re.escape("".join(chr(c) for c, v in _TRANSLATE.items() if v == target and chr(c) != target)) + "]"), target)
-    for target in sorted(set(_TRANSLATE.values()))
-]
+_POST_FOLD = _FOLD | _SCRIPT_FOLD  # what is folded after canonical composition
+_TRANSLATE = {ord(k): v for k, v in _POST_FOLD.items()} | {ord(c): " " for c in _spaces()}
+# str.translate with a large table runs a dict lookup per character, and a regex substitution per
+# target character tests a class at every character; `str.replace` of one character by another
+# scans at memchr speed (and returns at once if the text cannot hold it): ten times faster here.
+_ONE_FOR_ONE = tuple((chr(c), v) for c, v in _TRANSLATE.items() if chr(c) != v)
 
 
 def _translate(text: str) -> str:
-    for pattern, target in _ONE_FOR_ONE:
-        text = pattern.sub(target, text)
+    for character, replacement in _ONE_FOR_ONE:
+        text = text.replace(character, replacement)
     return text
 # Possessive quantifiers throughout: on a long run of spaces, backtracking would make these quadratic.
 _D = "[" + "".join(sorted(_DROP)) + "]"  # invisible characters, dropped; inside a run of spaces too
 _INVISIBLE = re.compile(_D)
+_GAP_RUN = re.compile(f"[\\s{_D[1:-1]}]*+")  # whitespace and invisible characters
+_GAP_CHARS = "".join(sorted(set(_spaces()) | _DROP))
+_WHITESPACE = re.compile(r"\s")
 
 
 def write_unicode_tables() -> None:
@@ -170,14 +270,33 @@ def write_unicode_tables() -> None:
         f"COMPOSERS = {ascii(composers)}\n"
         f"SPACES = {ascii(''.join(chr(c) for c in range(0x10000) if chr(c).isspace()))}\n"
         f"UNSTABLE_CLASS = {ascii(_compute_unstable_class())}\n"
+        f"CJK_CLASS = {ascii(_compute_cjk_class())}\n"
     )
     (Path(__file__).parent / "unicode_tables.py").write_text(text, encoding="ascii")
 
 
+# Each pattern begins with one class of every character a match can begin with: `re` then skips
+# the other characters in a tight loop instead of trying each alternative at every position
+# (2.5 times faster). The named group of each alternative says what was matched.
 @lru_cache(maxsize=1)
 def _edits() -> re.Pattern[str]:
     """Compiled on first need: the class of unstable characters takes a scan of the BMP."""
-    return re.compile(rf"(?P<space>[ {_D[1:-1]}]{{2,}})|(?P<hyphen>- ++)(?=[a-z])|(?P<other>{_unstable_class()}+)")
+    d, u = _D[1:-1], _unstable_class()[1:-1]
+    return re.compile(rf"[ {d}\-{u}](?:(?<=[ {d}])(?P<space>[ {d}]++)|(?<=-)(?P<hyphen> ++)(?=[a-z])"
+                      rf"|(?<=[{d}{u}])(?P<other>[{d}{u}]*+))")
+
+
+@lru_cache(maxsize=1)
+def _edits_cjk() -> re.Pattern[str]:
+    """`_edits` for a text with CJK characters: also a run of spaces (or a single one) that may
+    have one beside it (`_removes_gap` decides: after a mark, it depends on what the mark composes
+    with), and invisible characters matched apart from the other unstable ones, so that a run of
+    whitespace and invisible characters is always matched whole."""
+    d, u, cjk = _D[1:-1], _unstable_class()[1:-1], _cjk_class()
+    before = f"{cjk[:-1]}{u}]"  # a mark is unstable
+    return re.compile(rf"[ {d}\-{u}](?:(?<={before}[ {d}])(?P<cjk>[ {d}]*+)|(?<=[ {d}])(?P<cjk_next>[ {d}]*+)(?={cjk})"
+                      rf"|(?<=[ {d}])(?P<space>[ {d}]++)|(?<=[{d}])(?P<drop>)|(?<=-)(?P<hyphen> ++)(?=[a-z])"
+                      rf"|(?<=[{u}])(?P<other>[{u}]*+))")
 _LINE_BREAK_HYPHEN = re.compile(r"-[ \t]*+\r?\n")
 _HYPHEN_BREAK = re.compile(r"-[ \t]*+\r?\n\s*+[a-z]")  # a hyphenated word that normalization joins
 _INNER_HYPHEN = re.compile(r"(?<=[^\W\d_])-(?=[^\W\d_])")
@@ -197,7 +316,7 @@ def _fold_groups(run: str) -> tuple[tuple[int, str], ...]:
         while run[i] not in _DROP and j < len(run) and _attaches(run[j]):
             j += 1
         composed = unicodedata.normalize("NFC", "".join(_fold_char(ch) for ch in run[i:j]))
-        groups.append((j - i, "".join(_FOLD.get(ch, ch) for ch in composed)))  # NFC makes "`" of U+1FEF
+        groups.append((j - i, "".join(_POST_FOLD.get(ch, ch) for ch in composed)))  # NFC makes "`" of U+1FEF
         i = j
     return tuple(groups)
 
@@ -260,7 +379,7 @@ def normalize(original: str) -> Normalized:
         pieces.append(replacement)
         position += len(replacement)
 
-    for match in _edits().finditer(text):
+    for match in (_edits_cjk() if _has_cjk(text) else _edits()).finditer(text):
         start, end = match.span()
         kind = match.lastgroup
         if kind == "other" and _attaches(original[start]) and last < start:
@@ -273,7 +392,9 @@ def normalize(original: str) -> Normalized:
                 edit(start, end, "")
             else:
                 edit(start, end, "- ")
-        elif kind == "space":  # spaces and invisible characters: one space, or nothing if no space
+        elif kind in ("cjk", "cjk_next") and _removes_gap(original, start, end):
+            edit(start, end, "")  # whitespace beside a CJK character
+        elif kind != "other":  # spaces and invisible characters: one space, or nothing if no space
             edit(start, end, " " if " " in match.group() else "")
         else:  # edited a character at a time, so that every character boundary maps back exactly
             for length, replacement in _fold_groups(original[start:end]):
@@ -291,13 +412,8 @@ def quote_parts(quote: str) -> list[str]:
     return [p for p in (normalize(part).text.strip() for part in ELISION.split(quote)) if p]
 
 
-# Word boundaries. Scripts written without spaces between words (Han, Hiragana, Katakana, Thai,
-# Lao, Khmer, Myanmar) have none to check: any character boundary may be a word boundary there.
-_SPACELESS = re.compile(
-    "[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u19e0-\u19ff\u2e80-\u2fdf\u3005-\u3007\u3021-\u3029"
-    "\u3038-\u303b\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\ua9e0-\ua9ff\uaa60-\uaa7f"
-    "\uf900-\ufaff\uff66-\uff9f\U00020000-\U0003ffff]"
-)
+# Word boundaries. Scripts written without spaces between words (`_SPACELESS`) have none to
+# check: any character boundary may be a word boundary there.
 
 
 def _is_mark(ch: str) -> bool:
@@ -325,13 +441,36 @@ def _line_break(text: str, i: int) -> tuple[int, int] | None:
     return (hyphen, resume) if resume >= i else None
 
 
+def _gap_start(text: str, i: int) -> int:
+    """Where the run of whitespace and invisible characters that ends at offset `i` begins."""
+    while i > 0:
+        chunk = text[max(i - 256, 0):i]
+        kept = len(chunk.rstrip(_GAP_CHARS))
+        if kept:
+            return i - len(chunk) + kept
+        i -= len(chunk)
+    return 0
+
+
+def _gap(text: str, start: int, end: int) -> str:
+    """What normalization leaves of text[start:end], a whole run of whitespace and invisible
+    characters: one space, or nothing if it holds no whitespace or `_removes_gap`."""
+    return " " if _WHITESPACE.search(text, start, end) and not _removes_gap(text, start, end) else ""
+
+
 def _before(text: str, i: int) -> str:
     """The two characters before offset `i` as normalization leaves them, marks aside: invisible
-    characters skipped, typography folded, a word broken across lines rejoined. Nearest last."""
+    characters skipped, whitespace collapsed or removed, typography folded, a word broken across
+    lines rejoined. Nearest last."""
     if (broken := _line_break(text, i)) and i > broken[0]:
         i = broken[0]
     chars = ""
     while i > 0 and len(chars) < 2:
+        if _is_gap(text[i - 1]):
+            start = _gap_start(text, i)
+            chars = _gap(text, start, _GAP_RUN.match(text, i).end()) + chars
+            i = start
+            continue
         i -= 1
         if not _is_mark(text[i]):
             chars = "".join(c for c in _fold(text[i]) if not _is_mark(c)) + chars
@@ -340,14 +479,24 @@ def _before(text: str, i: int) -> str:
 
 def _after(text: str, i: int) -> str:
     """The two characters from offset `i` as normalization leaves them: invisible characters
-    skipped, typography folded, a word broken across lines rejoined."""
+    skipped, whitespace collapsed or removed, typography folded, a word broken across lines
+    rejoined."""
     if broken := _line_break(text, i):
         i = broken[1]
     chars = ""
     while i < len(text) and len(chars) < 2:
+        if _is_gap(text[i]):
+            end = _GAP_RUN.match(text, i).end()
+            chars += _gap(text, _gap_start(text, i), end)
+            i = end
+            continue
         chars += _fold(text[i])
         i += 1
     return chars[:2].ljust(2)
+
+
+def _is_gap(ch: str) -> bool:
+    return ch.isspace() or ch in _DROP
 
 
 def _splits_word(text: str, i: int) -> bool:
@@ -374,8 +523,12 @@ def _bounded(text: str, start: int, end: int) -> bool:
     character boundary is one.
 
     The one test of all three tiers: on an original text it sees the neighbours that normalization
-    would leave, so it answers as it would on the normalized text.
+    would leave, so it answers as it would on the normalized text. Nor may it end on the hyphen
+    of a word broken across lines, which normalization removes: "中-" of "中-\nabc" (after a
+    character of a script without spaces, "中" is no word it would cut).
     """
+    if (broken := _line_break(text, end)) and broken[0] < end:
+        return False
     return not (_splits_word(text, start) or _splits_word(text, end))
 
 
@@ -435,12 +588,20 @@ def _in_order(parts: list[str], search: Callable[[str, int], Span | None]) -> li
     return spans or None
 
 
+# A zero-width non-joiner inside a word: Persian writes one inside many words ("مقام‌ها").
+_ZWNJ_IN_WORD = re.compile(r"(?<=[^\W\d_])\u200c(?=[^\W\d_])")
+
+
 def _raw_parts(quote: str) -> list[str]:
     """The parts of an elided quote as written, for the cheap tiers; none if the quote holds an
-    invisible character, which only the normalized text can judge."""
-    if _INVISIBLE.search(quote):
+    invisible character, which only the normalized text can judge (a ZWNJ between two letters
+    aside: it changes nothing at the ends of a part)."""
+    if _INVISIBLE.search(_ZWNJ_IN_WORD.sub("", quote) if "\u200c" in quote else quote):
         return []
-    return [p for p in (part.strip() for part in ELISION.split(quote)) if p]
+    parts = [p for p in (part.strip() for part in ELISION.split(quote)) if p]
+    if any(_fold(p[0]).startswith(" ") for p in parts):
+        return []  # "ﹰ" is a space and a mark: normalized, the part would begin with the mark
+    return parts
 
 
 def find_verbatim(quote: str, text: str) -> list[Span] | None:
@@ -448,25 +609,51 @@ def find_verbatim(quote: str, text: str) -> list[Span] | None:
     return _in_order(_raw_parts(quote), lambda part, position: _first_bounded(text, _occurrences(text, part, position)))
 
 
-_VARIANTS = {ch: "[" + re.escape(target + "".join(k for k, v in _FOLD.items() if v == target)) + "]"
-             for target in set(_FOLD.values()) for ch in [target, *(k for k, v in _FOLD.items() if v == target)]}
+_VARIANTS = {ch: "[" + re.escape(target + "".join(k for k, v in _POST_FOLD.items() if v == target)) + "]"
+             for target in set(_POST_FOLD.values()) for ch in [target, *(k for k, v in _POST_FOLD.items() if v == target)]}
+
+
+_ARABIC_LETTER = re.compile(r"[\u0620-\u063f\u0641-\u064a\u066e\u066f\u0671-\u06d3\u06d5\u06ee\u06ef\u06fa-\u06fc\u06ff\u0750-\u077f\u08a0-\u08c8]")
+
+
+def _closes(left: str, right: str) -> bool:
+    """Whether normalization removes whitespace between `left` and `right` (`_removes_gap`);
+    never said of a mark, which depends on the character before it."""
+    return not _attaches(left) and not _attaches(right) and (_cjk(left) or _cjk(right))
 
 
 @lru_cache(maxsize=4096)
 def _typographic_pattern(part: str) -> re.Pattern[str]:
-    """A regex for `part` with any quote mark or dash variant and any run of whitespace."""
+    """A regex for `part` with any variant of a quote mark, a dash, an Arabic letter or a digit,
+    and any run of whitespace; beside a CJK character, whitespace or none.
+
+    Between two Arabic-script letters, any ZWNJ and tatweel, which normalization drops. A variant
+    only where no mark follows: ي + hamza above composes to ئ, ی + hamza above does not.
+    """
     pieces = []
-    for token in re.split(r"(\s++)", part):
-        if token and token[0].isspace():
-            pieces.append(r"\s++")
+    # `part` is stripped, and holds a ZWNJ only between two letters (`_raw_parts`)
+    tokens = re.findall(r"\s++|.", part.replace("\u200c", ""), re.DOTALL)
+    for k, token in enumerate(tokens):
+        if token[0].isspace():
+            pieces.append(r"\s*+" if _closes(tokens[k - 1], tokens[k + 1]) else r"\s++")
+            continue
+        if k and not tokens[k - 1][0].isspace():
+            if _closes(tokens[k - 1], token):
+                pieces.append(r"\s*+")
+            elif _ARABIC_LETTER.match(tokens[k - 1]) and _ARABIC_LETTER.match(token):
+                pieces.append("[\u200c\u0640]*+")
+        variants = _VARIANTS.get(token)
+        if variants and (k + 1 == len(tokens) or not _attaches(tokens[k + 1][0])):
+            pieces.append(variants)
         else:
-            pieces.extend(_VARIANTS.get(ch) or re.escape(ch) for ch in token)
+            pieces.append(re.escape(token))
     return re.compile("".join(pieces))
 
 
 def find_typographic(quote: str, text: str) -> list[Span] | None:
-    """Like `find_verbatim`, tolerating quote marks, dashes and whitespace: no normalized copy of
-    the source is needed, which spares most sources the (slower) full normalization."""
+    """Like `find_verbatim`, tolerating quote marks, dashes, Arabic and Persian letter and digit
+    forms and whitespace: no normalized copy of the source is needed, which spares most sources
+    the (slower) full normalization."""
     def matches(part: str, position: int) -> Iterator[Span]:
         pattern = _typographic_pattern(part)
         match = pattern.search(text, position)

@@ -12,12 +12,14 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from .atomic import BuildError, write_atomic
+from .extract import NoText, extractor_for
+from .extract.cache import ExtractionCache
 from .files import NotReadable, read_regular
 from .limits import MAX_REGISTRY_BYTES, MAX_SOURCE_BYTES
 from .placeholders import placeholder
@@ -43,7 +45,8 @@ REGISTRY_TEMPLATE = """\
 #
 # An entry, and how add-source fills each field:
 #   - path: "example.txt"    # file name inside sources/: the file's own name
-#     title: "…"             # as the document shows it: --title, else its first non-empty line
+#     title: "…"             # as the document shows it: --title, else a web page's or PDF's
+#                            # metadata, else its first non-empty line
 #     publisher: null        # organisation, or null when the text does not show it: --publisher
 #     author: null           # person, or null when the text does not show it: --author
 #     published: unknown     # YYYY-MM-DD, YYYY-MM, YYYY or unknown: --published (default unknown)
@@ -51,6 +54,7 @@ REGISTRY_TEMPLATE = """\
 #     kind: news             # optional: news | blog | report | official | other: --kind
 #     url: "https://…"       # optional: where it was found: --url
 #     retrieved: 2024-11-21  # optional: when it was retrieved from the url: --retrieved
+#     archive_url: "https://web.archive.org/…"  # optional: an archived copy: --archive-url
 #     reliability: C         # Admiralty grade: --grade; never guessed, a placeholder until you grade it
 #     tlp: "TLP:CLEAR"       # optional: the source's own handling; citing assessments may not be less strict: --tlp
 #     rationale: "…"         # one line: why this grade: --rationale, else a placeholder
@@ -160,6 +164,7 @@ class Metadata:
     language: str | None = None
     url: str | None = None
     retrieved: str | None = None
+    archive_url: str | None = None
     kind: str | None = None
     grade: str | None = None
     rationale: str | None = None
@@ -175,6 +180,7 @@ class Added:
     title: str
     title_suggested: bool
     todo: list[str] = field(default_factory=list)  # fields left as placeholders
+    offered: list[tuple[str, str]] = field(default_factory=list)  # (field, value) taken from the file's metadata
 
 
 @dataclass
@@ -195,13 +201,51 @@ def _read_source(file: Path, shown: str) -> bytes:
         if reason == "a directory":
             raise Refused(f"{shown} is a directory: give the document's file") from None
         raise Refused(f"{shown} cannot be read: {reason}") from None
+    if extractor_for(file.suffix) is not None:
+        return data  # a web page or a PDF: judged by its extractor
     try:
         data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         raise Refused(f"{shown} is not UTF-8 text (byte 0x{data[exc.start]:02x} on line {line}): convert it first, "
-                      "e.g. iconv -f WINDOWS-1252 -t UTF-8") from None
+                      "e.g. iconv -f WINDOWS-1252 -t UTF-8; web pages (.html, .htm) and PDFs (.pdf) are read as such") from None
     return data
+
+
+# What a web page's or PDF's own metadata may offer for the registry entry.
+_OFFERED = ("title", "author", "published", "url", "publisher", "language")
+_CHECK = {"published": "from its metadata: check it (a page without a date tag can yield an event's date)"}
+
+
+def _offer(project: Project, file: Path, shown: str, data: bytes, digest: str,
+           meta: Metadata) -> tuple[Metadata, list[tuple[str, str]], str]:
+    """For a web page or PDF: refuse one with no text to quote, warm the extraction cache, and fill
+    what the analyst did not give from the file's metadata (title, author, date, canonical URL).
+    Also the text quotes will be matched against (for a title suggestion)."""
+    extractor = extractor_for(file.suffix)
+    if extractor is None:
+        return meta, [], data.decode("utf-8-sig")
+    valid = {"published": published, "url": url, "language": language}
+    try:
+        text = ExtractionCache.for_project(project.cache_dir()).get(extractor, digest, data).extracted.text
+    except NoText as exc:
+        raise Refused(f"{shown}: {exc}; nothing was added") from None
+    found = extractor.metadata(data)
+    found.setdefault("publisher", found.get("sitename", ""))  # a news site's name is its publisher
+    offered = []
+    for key in _OFFERED:
+        value = " ".join(str(found.get(key) or "").split())[:TITLE_CHARS if key == "title" else 500]
+        current = getattr(meta, key)
+        if not value or (current is not None and current != "unknown"):
+            continue  # not found, or the analyst gave it
+        try:
+            value = valid.get(key, str)(value)
+        except ValueError:
+            continue
+        if value != "unknown":
+            meta = replace(meta, **{key: value})
+            offered.append((key, value))
+    return meta, offered, text
 
 
 def _registry(project: Project) -> tuple[str, YamlDoc]:
@@ -288,11 +332,12 @@ def add_source(project: Project, file: Path, meta: Metadata) -> Added:
             raise Refused(f"{shown} has the same content as sources/{entry.get('path')}, registered at "
                           f"sources/sources.yaml:{line}: one document, one entry (nothing was added)")
 
+    meta, offered, source_text = _offer(project, file, shown, data, digest, meta)
     title, suggested = meta.title, False
     if title is None:
-        title = _suggest_title(data)
+        title = _suggest_title(source_text)
         suggested = title is not None
-    fields, todo = _entry_fields(relative, title, digest, meta)
+    fields, todo = _entry_fields(relative, title, digest, meta, {k for k, _ in offered})
     new_text, line = _append(text, doc, fields)
 
     if copy:
@@ -306,7 +351,7 @@ def add_source(project: Project, file: Path, meta: Metadata) -> Added:
         if copy:
             (project.sources_dir / relative).unlink(missing_ok=True)
         raise Refused(f"{exc}; nothing was added") from None
-    return Added(relative, file if copy else None, digest, line, title or "", suggested, todo)
+    return Added(relative, file if copy else None, digest, line, title or "", suggested, todo, offered)
 
 
 def _differs(target: Path, data: bytes) -> bool:
@@ -316,18 +361,23 @@ def _differs(target: Path, data: bytes) -> bool:
         return True
 
 
-def _suggest_title(data: bytes) -> str | None:
+def _suggest_title(text: str) -> str | None:
     """The first non-empty line of the text, stripped and cut: what most documents start with."""
-    for line in data.decode("utf-8-sig").splitlines():
+    for line in text.splitlines():
         line = " ".join(line.split())
         if line:
             return line[:TITLE_CHARS].rstrip()
     return None
 
 
-def _entry_fields(relative: str, title: str | None, digest: str, meta: Metadata) -> tuple[list[tuple[str, Any, str]], list[str]]:
-    """(key, value, trailing comment) in the documented order, and the keys left as placeholders."""
+def _entry_fields(relative: str, title: str | None, digest: str, meta: Metadata,
+                  offered: set[str] = frozenset()) -> tuple[list[tuple[str, Any, str]], list[str]]:  # type: ignore[assignment]
+    """(key, value, trailing comment) in the documented order, and the keys left as placeholders.
+    A value taken from the file's metadata says so in its comment."""
     todo = []
+
+    def note(key: str) -> str:
+        return _CHECK.get(key, "from its metadata") if key in offered else ""
 
     def given(key: str, value: str | None, ask: str) -> str:
         if value is None:
@@ -337,18 +387,20 @@ def _entry_fields(relative: str, title: str | None, digest: str, meta: Metadata)
 
     fields: list[tuple[str, Any, str]] = [
         ("path", relative, ""),
-        ("title", given("title", title, "the document's title, as it shows it"), ""),
-        ("publisher", meta.publisher, ""),
-        ("author", meta.author, ""),
-        ("published", meta.published, ""),
-        ("language", given("language", meta.language, "BCP 47 code of the text, e.g. en"), ""),
+        ("title", given("title", title, "the document's title, as it shows it"), note("title")),
+        ("publisher", meta.publisher, note("publisher")),
+        ("author", meta.author, note("author")),
+        ("published", meta.published, note("published")),
+        ("language", given("language", meta.language, "BCP 47 code of the text, e.g. en"), note("language")),
     ]
     if meta.kind:
         fields.append(("kind", meta.kind, ""))
     if meta.url:
-        fields.append(("url", meta.url, ""))
+        fields.append(("url", meta.url, note("url")))
     if meta.retrieved:
         fields.append(("retrieved", meta.retrieved, ""))
+    if meta.archive_url:
+        fields.append(("archive_url", meta.archive_url, ""))
     fields.append(("reliability", given("reliability", meta.grade, "Admiralty grade A-F"), ""))
     if meta.tlp:
         fields.append(("tlp", meta.tlp, ""))

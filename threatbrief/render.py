@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import itertools
 import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable
@@ -57,7 +58,7 @@ def environment(project: Project) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.globals.update(tradecraft=tradecraft, version=__version__)
+    env.globals.update(tradecraft=tradecraft, version=__version__, script_attrs=script_attrs)
     return env
 
 
@@ -149,6 +150,48 @@ class Passage:
     def credibility_differs(self) -> bool:
         return len({c.credibility for c in self.citations}) > 1
 
+    @property
+    def lang(self) -> str:
+        """The source's language (BCP 47), so browsers, screen readers and the PDF's fonts treat
+        the passage as what it is; '' when the source is not registered."""
+        return self.source.language if self.source else ""
+
+    @property
+    def direction(self) -> str:
+        """'rtl' for a passage in Arabic script (Pashto, Dari, Urdu…) or Hebrew, else 'ltr'."""
+        return text_direction("".join(text for text, _ in self.segments))
+
+    @property
+    def translations(self) -> list[tuple[Citation, str]]:
+        """The analyst's translations of the passage, each once, with the citation giving it."""
+        seen: dict[str, Citation] = {}
+        for c in self.citations:
+            if c.translation and c.translation not in seen:
+                seen[c.translation] = c
+        return [(c, text) for text, c in seen.items()]
+
+
+def script_attrs(text: str, lang: str) -> Markup:
+    """` lang=".." dir="rtl"` for a text in a non-Latin script (a source's own title in Chinese or
+    Pashto), so it gets the right font and direction; nothing for a Latin one, which may well be
+    the analyst's English description of a source in another language."""
+    if not any(ch.isalpha() and ch > "\u024f" for ch in text):
+        return Markup("")
+    rtl = ' dir="rtl"' if text_direction(text) == "rtl" else ""
+    return Markup(f' lang="{escape(lang)}"{rtl}')
+
+
+def text_direction(text: str) -> str:
+    """The direction of the first strongly directional character: how the Unicode bidi algorithm
+    would lay out a paragraph of it (its P2 rule)."""
+    for ch in text:
+        kind = unicodedata.bidirectional(ch)
+        if kind in ("R", "AL"):
+            return "rtl"
+        if kind == "L":
+            return "ltr"
+    return "ltr"
+
 
 _SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*(?=\s)")  # the end of a sentence: . ! ? … and closing marks
 _SPACE = re.compile(r"\s+")
@@ -216,7 +259,32 @@ def passage(citations: list[Citation], located: Located, text: str, source: Sour
         segments.append((text[span_start:span_end], True))
         cursor = span_end
     segments.append((text[cursor:hi], False))
-    return Passage(tuple(citations), source, located, [s for s in segments if s[0]], cut_before, cut_after)
+    return Passage(tuple(citations), source, located, _close_cjk_gaps([s for s in segments if s[0]]),
+                   cut_before, cut_after)
+
+
+def _close_cjk_gaps(segments: list[tuple[str, bool]]) -> list[tuple[str, bool]]:
+    """Line breaks and spaces that extraction left between Chinese (or Japanese) characters, which
+    the matcher ignores, taken out of the passage as shown: a reader sees "中国公民", not "中国公 民"."""
+    from .quotes import _cjk
+
+    def gap(text: str, start: int, end: int) -> bool:
+        return 0 < start and end < len(text) and _cjk(text[start - 1]) and _cjk(text[end])
+
+    joined = "".join(text for text, _ in segments)
+    if not any(_cjk(ch) for ch in joined):
+        return segments
+    keep = [True] * len(joined)
+    for match in re.finditer(r"\s+", joined):
+        if gap(joined, *match.span()):
+            keep[match.start():match.end()] = [False] * (match.end() - match.start())
+    result, offset = [], 0
+    for text, hit in segments:
+        shown = "".join(ch for ch, kept in zip(text, keep[offset:offset + len(text)]) if kept)
+        offset += len(text)
+        if shown:
+            result.append((shown, hit))
+    return result
 
 
 @dataclass(frozen=True)

@@ -22,13 +22,18 @@ LIBRARIES = {
     "harfbuzz-subset": "libharfbuzz-subset0",  # font subsetting; WeasyPrint will require it
     "fontconfig": "libfontconfig1",
 }
-FONT_PACKAGE = "fonts-dejavu-core"
+# font file -> Debian/Ubuntu package: the briefings' Latin text, and quotes in Chinese (and
+# Japanese, Korean) and in Arabic script (Pashto, Dari, Urdu, Arabic)
+FONTS = {
+    "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf": "fonts-dejavu-core",
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc": "fonts-noto-cjk",
+    "/usr/share/fonts/truetype/noto/NotoNaskhArabic-Regular.ttf": "fonts-noto-core",
+}
 
 
 def missing_packages() -> list[str]:
     missing = [pkg for lib, pkg in LIBRARIES.items() if ctypes.util.find_library(lib) is None]
-    if not os.path.isdir("/usr/share/fonts/truetype/dejavu"):
-        missing.append(FONT_PACKAGE)
+    missing += [pkg for font, pkg in FONTS.items() if not os.path.isfile(font)]
     if not _has_venv():
         missing.append(f"python{sys.version_info.major}.{sys.version_info.minor}-venv")
     return missing
@@ -51,7 +56,7 @@ def main() -> int:
     if not missing:
         return 0
     command = ["apt-get", "install", "-y", "--no-install-recommends", *missing]
-    print(f"threatbrief needs these system packages for WeasyPrint (PDF) and the virtualenv: {' '.join(missing)}")
+    print(f"threatbrief needs these system packages for WeasyPrint (PDF), its fonts and the virtualenv: {' '.join(missing)}")
     if os.geteuid() == 0 and shutil.which("apt-get"):
         print(f"installing them: apt-get update && {' '.join(command)}")
         env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
