@@ -288,3 +288,12 @@ def test_import_is_cheap() -> None:
             "print(sorted({'trafilatura', 'resiliparse', 'pypdfium2', 'lxml'} & set(sys.modules)))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_pdf_over_the_page_limit(pdfs: dict[str, bytes], monkeypatch: pytest.MonkeyPatch) -> None:
+    """A PDF of more pages than MAX_PDF_PAGES is refused before any page is read."""
+    import threatbrief.extract.pdf as pdf_module
+
+    monkeypatch.setattr(pdf_module, "MAX_PDF_PAGES", 3)
+    with pytest.raises(NoText, match=r"has 4 pages; threatbrief reads at most 3"):
+        PDF.extract(pdfs["paged"])

@@ -113,8 +113,28 @@ def fold(c: str) -> str:
     return " " if c.isspace() else _FOLD.get(c, c)
 
 
+LINE_BREAKS = "\n\r\f\v\x1c\x1d\x1e\x85\u2028\u2029"  # where str.splitlines breaks
+
+
+def rejoin(text: str) -> str:
+    """Lines joined where a line break is no space: a word hyphenated across lines ("cam-\npaign",
+    a lowercase letter after the line break) loses the hyphen and the whitespace; a slash or a
+    dash after a non-space, with a line break straight after it ("RFE/\nRL", "Asia-\nPlus"), loses
+    the whitespace (and invisible characters) after it. Decided on the original text."""
+    def join(m: _re.Match[str]) -> str:
+        before, (mark, gap), after = text[m.start() - 1:m.start()], m.groups(), text[m.end():m.end() + 1]
+        if mark == "-" and before.isalpha() and _re.fullmatch(r"[ \t]*\r?\n\s*", gap) and "a" <= after <= "z":
+            return ""
+        if before and not before.isspace() and gap and gap[0] in LINE_BREAKS:
+            return mark
+        return m.group()
+
+    dashes = "".join(k for k, v in _FOLD.items() if v == "-")
+    return _re.sub(f"([/{_re.escape(dashes)}-])([\\s{''.join(_DROP)}]*)", join, text)
+
+
 def reference(text: str) -> str:
-    text = _re.sub(r"-[ \t]*\r?\n\s*(?=[a-z])", lambda m: "" if m.start() and text[m.start() - 1].isalpha() else m.group(), text)
+    text = rejoin(text)
     out = []
     i = 0
     while i < len(text):
@@ -138,7 +158,7 @@ def _cjk(c: str) -> bool:
     return bool(_SPACELESS.match(c)) and not c.isdecimal() or "\u3001" <= c <= "\u303f"
 
 
-ALPHABET = "ab Z-\n\t\r’“”—–…ﬁé\u0301\u00ad\u00a0\u200b\u202e１²½ｶﾞﹰ\u1fef"
+ALPHABET = "ab Z-/\n\t\r\f’“”—–‐…ﬁé\u0301\u00ad\u00a0\u200b\u202e１²½ｶﾞﹰ\u1fef"
 
 
 @settings(max_examples=3000, deadline=None)

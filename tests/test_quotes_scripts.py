@@ -229,9 +229,103 @@ def test_cheap_tiers_agree_with_full_matching(quote: str, source: str) -> None:
     assert locate(quote, source, lambda: normalize(source)) == full
 
 
+# Line breaks after a slash or a dash ------------------------------------------------------------
+# PDF and hard-wrapped text break lines after a slash or a hyphen with no space: the line break is
+# layout, not a space ("RFE/\nRL" is "RFE/RL"). A lowercase letter after a hyphen is still a word
+# hyphenated across lines ("cam-\npaign" is "campaign").
+
+RFE = "Officials told RFE/\nRL’s Ozodi on Tuesday that the convoy was hit."
+
+
+@pytest.mark.parametrize("source, quote, expected", [
+    (RFE, "told RFE/RL’s Ozodi on Tuesday", "told RFE/\nRL’s Ozodi on Tuesday"),
+    (RFE, "RFE/RL's Ozodi", "RFE/\nRL’s Ozodi"),
+    (RFE, "RFE/\nRL’s Ozodi", "RFE/\nRL’s Ozodi"),  # copied with the line break
+    (RFE, "RFE/", "RFE/"),  # the slash is a word boundary, and the line break is not in the span
+    (RFE, "RL’s Ozodi on", "RL’s Ozodi on"),
+    ("clashes in Gorno-\nBadakhshan province", "Gorno-Badakhshan province", "Gorno-\nBadakhshan province"),
+    ("clashes in Gorno-\nBadakhshan province", "Gorno-", "Gorno-"),
+    ("clashes in Gorno-\nBadakhshan province", "Badakhshan", "Badakhshan"),
+    ("as reported by Asia-\nPlus on Monday", "reported by Asia-Plus", "reported by Asia-\nPlus"),
+    ("new Covid-\n19 cases were reported", "new Covid-19 cases", "new Covid-\n19 cases"),
+    ("killed and/\nor wounded", "killed and/or wounded", "killed and/\nor wounded"),
+    ("see https://example.org/\npath for details", "https://example.org/path for",
+     "https://example.org/\npath for"),
+    ("killed and/\r\nor wounded", "and/or wounded", "and/\r\nor wounded"),  # CRLF
+    ("killed and/\n    or wounded", "and/or wounded", "and/\n    or wounded"),  # indented
+    ("told RFE/\fRL on Tuesday", "told RFE/RL on", "told RFE/\fRL on"),  # a page break
+    ("in Gorno\u2010\nBadakhshan province", "Gorno-Badakhshan", "Gorno\u2010\nBadakhshan"),  # U+2010
+    ("in Gorno\u2011\nBadakhshan province", "Gorno‑Badakhshan", "Gorno\u2011\nBadakhshan"),  # U+2011
+    ("the 2023–\n2024 campaign", "2023–2024 campaign", "2023–\n2024 campaign"),  # an en dash
+    ("a 2-\nfold rise", "a 2-fold rise", "a 2-\nfold rise"),  # a digit before: no hyphenated word
+    ("its cam-\npaign", "its campaign", "its cam-\npaign"),  # a hyphenated word, as before
+    ("its cam-\npaign", "its cam-paign", "its cam-\npaign"),
+])
+def test_a_line_break_after_a_slash_or_a_hyphen_is_no_space(source: str, quote: str, expected: str) -> None:
+    assert found(quote, source) == [expected]
+
+
+@pytest.mark.parametrize("source, quote", [
+    (RFE, "RFE/ RL’s Ozodi"),  # the line break is no space: a quote with one is not found
+    (RFE, "RFE/ RL"),
+    (RFE, "/\nRL’s Ozodi"),  # normalized, the quote is "/ RL's": the source's is "/RL's"
+    (RFE, "FE/RL’s"),  # still whole words
+    (RFE, "RFE/R"),
+    ("clashes in Gorno-\nBadakhshan province", "Gorno- Badakhshan"),
+    ("clashes in Gorno-\nBadakhshan province", "GornoBadakhshan"),
+    ("new Covid-\n19 cases", "Covid- 19"),
+    ("new Covid-\n19 cases", "Covid-1"),
+    ("killed and/\nor wounded", "and/ or wounded"),
+    ("its cam-\npaign", "its cam- paign"),  # a hyphenated word, as before
+])
+def test_a_space_where_the_line_broke_after_a_slash_or_a_hyphen_is_not_found(source: str, quote: str) -> None:
+    assert tiers(quote, source) == dict.fromkeys(TIERS)
+
+
+def test_a_space_before_the_line_break_or_before_the_dash_is_a_space() -> None:
+    assert normalize("a / \nb").text == normalize("a / b").text == "a / b"
+    assert normalize("x - \nY").text == "x - Y"
+    assert normalize("RFE/ \nRL").text == "RFE/ RL"  # the space after the slash is the text's
+    assert normalize("said -\nThe").text == "said - The"  # a spaced dash, not a hyphen
+    assert normalize("said —\nThe").text == "said - The"
+    assert normalize("/\nRL").text == "/ RL"  # nothing before the slash
+    assert normalize("cam-\npaign and cam-\r\n  paign").text == "campaign and campaign"  # as before
+    assert normalize("RFE/\n\u200b RL").text == "RFE/RL"  # invisible characters in the gap too
+    assert found("a / b", "see a / \nb") == ["a / \nb"]
+    assert found("said - The", "he said -\nThe") == ["said -\nThe"]
+
+
+def test_a_line_break_after_a_slash_maps_back_exactly() -> None:
+    normalized = normalize(RFE)
+    at = normalized.text.index("RFE/RL")
+    assert normalized.text[at:at + 8] == "RFE/RL's"
+    start, end = normalized.span(at, at + 8)
+    assert RFE[start:end] == "RFE/\nRL’s"
+    assert normalized.span(at, at + 4) == (RFE.index("RFE/"), RFE.index("RFE/") + 4)  # "RFE/": no "\n"
+    assert normalized.to_original(at + 4) == RFE.index("RL’s")
+
+
+def test_line_breaks_after_a_slash_beside_chinese() -> None:
+    assert normalize("中国/\n公民").text == "中国/公民"
+    assert normalize("ABC/ 公民").text == "ABC/公民"  # beside a CJK character, as before
+    assert found("中国/公民", "据称中国/\n公民") == ["中国/\n公民"]
+
+
+# The 12-character minimum ---------------------------------------------------------------------
+
+def test_verifiable_length_counts_chinese_characters_twice() -> None:
+    from threatbrief.quotes import verifiable_length
+
+    assert verifiable_length("造成2名中国公民受伤") == 2 * 9 + 1
+    assert verifiable_length("the convoy") == 10
+    assert verifiable_length("  the\n   convoy ") == 10  # normalized and stripped
+    assert verifiable_length("中国\n公民") == 8
+    assert verifiable_length("") == 0
+
+
 # Properties ------------------------------------------------------------------------------------
 
-MIXED_ALPHABET = "中国 \n\t\u3000，,。（ｶﾞ１1a-“\u200bی ي\u0654ک٤۴ـ\u200c\u0301\u3099ﹰ"
+MIXED_ALPHABET = "中国 \n\t\u3000，,。（ｶﾞ１1a-/“\u200bی ي\u0654ک٤۴ـ\u200c\u0301\u3099ﹰ"
 
 
 def _cjk(ch: str) -> bool:
@@ -243,10 +337,32 @@ def _full_width_punctuation(ch: str) -> bool:
     return ("\uff01" <= ch <= "\uff60" or "\uffe0" <= ch <= "\uffe6") and not unicodedata.normalize("NFKC", ch).isalnum()
 
 
+LINE_BREAKS = "\n\r\f\v\x1c\x1d\x1e\x85\u2028\u2029"  # where str.splitlines breaks
+
+
+def rejoin(text: str) -> str:
+    """Lines joined where a line break is no space: a word hyphenated across lines ("cam-\npaign",
+    a lowercase letter after the line break) loses the hyphen and the whitespace; a slash or a
+    dash after a non-space, with a line break straight after it ("RFE/\nRL", "Asia-\nPlus"), loses
+    the whitespace (and invisible characters) after it. Decided on the original text."""
+    from threatbrief.quotes import _DROP, _FOLD
+
+    def join(m: re.Match[str]) -> str:
+        before, (mark, gap), after = text[m.start() - 1:m.start()], m.groups(), text[m.end():m.end() + 1]
+        if mark == "-" and before.isalpha() and re.fullmatch(r"[ \t]*\r?\n\s*", gap) and "a" <= after <= "z":
+            return ""
+        if before and not before.isspace() and gap and gap[0] in LINE_BREAKS:
+            return mark
+        return m.group()
+
+    dashes = "".join(k for k, v in _FOLD.items() if v == "-")
+    return re.sub(f"([/{re.escape(dashes)}-])([\\s{''.join(_DROP)}]*)", join, text)
+
+
 def reference(text: str) -> str:
-    """Slow and plain: typography folded a character at a time (Arabic letters and digits after
-    composition), whitespace collapsed, then removed where a CJK character (or full-width
-    punctuation) stands beside it, unless a mark follows."""
+    """Slow and plain: lines rejoined (`rejoin`), typography folded a character at a time (Arabic
+    letters and digits after composition), whitespace collapsed, then removed where a CJK
+    character (or full-width punctuation) stands beside it, unless a mark follows."""
     from threatbrief.quotes import _DROP, _FOLD, _SCRIPT_FOLD, _attaches
 
     def fold(c: str) -> str:
@@ -258,7 +374,7 @@ def reference(text: str) -> str:
             return "".join("" if k in _DROP else " " if k.isspace() else _FOLD.get(k, k) for k in unicodedata.normalize("NFKC", c))
         return " " if c.isspace() else _FOLD.get(c, c)
 
-    text = re.sub(r"-[ \t]*\r?\n\s*(?=[a-z])", lambda m: "" if m.start() and text[m.start() - 1].isalpha() else m.group(), text)
+    text = rejoin(text)
     out: list[tuple[str, str, str]] = []  # a character, and the first and last original it came from
     i = 0
     while i < len(text):
@@ -305,6 +421,36 @@ def test_cheap_tiers_never_accept_what_full_matching_refuses(source: str, data: 
     full = find(quote, normalize(source))
     for tier in (find_verbatim(quote, source), find_typographic(quote, source)):
         assert tier is None or (full is not None and full[0][0] <= tier[0][0])
+
+
+LATIN_ALPHABET = "aZ1 -/\n\r\f\t‐—.’\u200b\u0301"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=LATIN_ALPHABET, max_size=30))
+def test_line_breaks_after_slashes_and_dashes_agree_with_the_reference(text: str) -> None:
+    normalized = normalize(text)
+    assert normalized.text == reference(text)
+    offsets = [normalized.to_original(i) for i in range(len(normalized.text))]
+    assert offsets == sorted(offsets) and all(0 <= o < max(len(text), 1) for o in offsets)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=LATIN_ALPHABET, max_size=24), st.data())
+def test_tiers_agree_on_line_breaks_after_slashes_and_dashes(source: str, data: st.DataObject) -> None:
+    """Whether a quote is found never depends on the tier that found it: a cheap tier finds only
+    what the normalized text also holds, and no earlier than it."""
+    start = data.draw(st.integers(0, len(source)))
+    end = data.draw(st.integers(start, len(source)))
+    cut = source[start:end]
+    quote = data.draw(st.sampled_from([cut, cut.replace("\n", " "), cut.replace("\n", ""),
+                                       re.sub(r"\s+", " ", cut), cut.replace("-", "‐").replace("—", "-")]))
+    if not quote.strip():
+        return
+    full = find(quote, normalize(source))
+    for tier in (find_verbatim(quote, source), find_typographic(quote, source)):
+        assert tier is None or (full is not None and full[0][0] <= tier[0][0])
+    assert (locate(quote, source, lambda: normalize(source)) is None) == (full is None)
 
 
 def test_generated_cjk_class_matches_what_quotes_computes() -> None:

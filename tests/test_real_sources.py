@@ -234,6 +234,18 @@ def test_a_forged_cache_entry_is_not_trusted(desk: Path) -> None:
     assert result.library.cache.extracted == 1  # the forged entry was replaced by a real extraction
 
 
+def test_a_cache_folder_linked_out_of_the_project_is_not_used(desk: Path, tmp_path: Path) -> None:
+    import os
+
+    shutil.rmtree(desk / ".threatbrief" / "cache")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    os.symlink(elsewhere, desk / ".threatbrief" / "cache")
+    result = check(Project.at(desk))
+    assert result.ok and result.library.cache.extracted == 4  # every file extracted, nothing cached
+    assert list(elsewhere.iterdir()) == []
+
+
 def test_an_extractor_upgrade_that_changes_the_text_is_reported(desk: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     real_version, real_extract = Extractor.version, Extractor.extract
 

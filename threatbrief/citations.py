@@ -10,7 +10,7 @@ from .diagnostics import Diagnostic
 from .markup import MARKER
 from .model import Assessment, Citation, Located, Registry
 from .placeholders import in_citation
-from .quotes import MIN_QUOTE_CHARS, closest, locate, normalize
+from .quotes import MIN_QUOTE_CHARS, closest, locate, normalize, verifiable_length
 from .sources import SourceLibrary, SourceText, did_you_mean
 from .yamlfile import YamlDoc
 
@@ -48,7 +48,7 @@ def _check_citation(
     if registry is not None and citation.source not in registry.sources:
         problems.append(_at(path, citation.source_mark, "S003", f"sources/{citation.source} is not in the source registry",
                             f"add an entry for it to {registry.path}"))
-    if len(normalize(citation.quote).text.strip()) < MIN_QUOTE_CHARS:
+    if verifiable_length(citation.quote) < MIN_QUOTE_CHARS:
         problems.append(_at(path, citation.quote_mark, "C002",
                             f"quote {citation.quote!r} is too short to verify (under {MIN_QUOTE_CHARS} characters)",
                             "quote the whole clause that supports the claim"))

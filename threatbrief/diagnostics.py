@@ -42,7 +42,7 @@ _RULES = [
     Rule("S008", "extraction-changed", Severity.WARNING, "A new version of an extractor (trafilatura, pypdfium2) gives a source another text than the cached one: its quotes were checked against the new text."),
     # Citations
     Rule("C001", "quote-not-found", Severity.ERROR, "A quoted passage is not in the cited source."),
-    Rule("C002", "quote-too-short", Severity.WARNING, "A quote under 12 characters is too short to verify."),
+    Rule("C002", "quote-too-short", Severity.WARNING, "A quote under 12 characters (Chinese and Japanese ones count twice) is too short to verify."),
     Rule("C003", "citation-ref-unknown", Severity.ERROR, "A Markdown [@id] marker names no citation of the assessment."),
     Rule("C004", "citation-id-duplicate", Severity.ERROR, "Two citations of one assessment share an id."),
     Rule("C005", "quote-in-boilerplate", Severity.ERROR, "A quote from a web page is only in its navigation, sidebars, comments or footer, not in the article text."),

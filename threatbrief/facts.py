@@ -21,7 +21,7 @@ from functools import lru_cache
 
 from .diagnostics import Diagnostic
 from .model import Assessment, Incident
-from .quotes import normalize, quote_parts
+from .quotes import _SPACELESS, normalize, quote_parts
 from .yamlfile import YamlDoc
 
 _UNITS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
@@ -153,8 +153,13 @@ def casualty_supported(n: int, quotes: list[str], field: str) -> bool:
     return any(words.search(s) and _occurrences(n, s, singular) for s in _quote_sentences(quotes))
 
 
+# A letter of a script written with spaces: in Chinese text ("说ISIS发动") a name needs no space.
+_SPACED_LETTER = "[^\\W" + _SPACELESS.pattern[1:-1] + "]"
+
+
 def name_supported(name: str, quotes: list[str]) -> bool:
-    pattern = re.compile(rf"(?<!\w){re.escape(normalize(name).text.strip())}(?!\w)", re.IGNORECASE)
+    pattern = re.compile(rf"(?<!{_SPACED_LETTER}){re.escape(normalize(name).text.strip())}(?!{_SPACED_LETTER})",
+                         re.IGNORECASE)
     return any(pattern.search(quote) for quote in quotes)
 
 

@@ -12,6 +12,7 @@ MAX_ASSESSMENT_BYTES = 128 * 1024  # 3.5x the largest shipped one (36 KB, 17 pag
 MAX_REGISTRY_BYTES = 64 * 1024 * 1024  # one registry lists every source: ~400 bytes an entry
 MAX_SOURCE_BYTES = 16 * 1024 * 1024
 MAX_YAML_DEPTH = 64
+MAX_PDF_PAGES = 2000  # a UN Monitoring Team report is ~60 pages; 2,000 extract in about 7 s (3.5 ms a page)
 
 # One assessment (per-field lengths and counts are in the JSON Schemas)
 MAX_CITATIONS = 300  # per assessment, across key judgments, sections and incidents

@@ -9,6 +9,10 @@ every digit must match. Normalization folds typography, never content:
   presentation forms to the characters they stand for;
 - invisible characters (soft hyphen, zero-width characters, bidi controls) and the Arabic tatweel
   (kashida, a stretched joint) dropped, and a word hyphenated across a line break joined;
+- a line break straight after a slash or a dash that follows no space ("RFE/\nRL", "and/\nor",
+  "Gorno-\nBadakhshan", "Covid-\n19") removed, with the whitespace after it: PDF and hard-wrapped
+  text break lines there without a space (a lowercase letter after a hyphen after a letter makes
+  a hyphenated word, joined as above);
 - canonical composition (NFC): "e" + U+0301 is "é";
 - the Arabic and the Persian forms of the same letter as one (ي as ی, ك as ک), and Arabic-Indic
   and Persian digits as ASCII digits ("۲۰۲۴" and "٢٠٢٤" are "2024");
@@ -278,6 +282,9 @@ def write_unicode_tables() -> None:
 # Each pattern begins with one class of every character a match can begin with: `re` then skips
 # the other characters in a tight loop instead of trying each alternative at every position
 # (2.5 times faster). The named group of each alternative says what was matched.
+#
+# A line break after a slash or a dash (`_JOINT_BREAK`) is removed apart: `normalize` runs these
+# between such line breaks. (An alternative for it would be tried at every space: 7% slower.)
 @lru_cache(maxsize=1)
 def _edits() -> re.Pattern[str]:
     """Compiled on first need: the class of unstable characters takes a scan of the BMP."""
@@ -297,7 +304,25 @@ def _edits_cjk() -> re.Pattern[str]:
     return re.compile(rf"[ {d}\-{u}](?:(?<={before}[ {d}])(?P<cjk>[ {d}]*+)|(?<=[ {d}])(?P<cjk_next>[ {d}]*+)(?={cjk})"
                       rf"|(?<=[ {d}])(?P<space>[ {d}]++)|(?<=[{d}])(?P<drop>)|(?<=-)(?P<hyphen> ++)(?=[a-z])"
                       rf"|(?<=[{u}])(?P<other>[{u}]*+))")
-_LINE_BREAK_HYPHEN = re.compile(r"-[ \t]*+\r?\n")
+
+
+# A slash or a dash (any character that folds to "-") after something other than whitespace, and
+# directly after it a line break (or a page break: any character that `str.splitlines` breaks at).
+# Normalization removes the whitespace after it, unless it hyphenates a word (`_rejoined`), which
+# it joins: "RFE/\nRL" is "RFE/RL", "Asia-\nPlus" "Asia-Plus", "cam-\npaign" "campaign"; but
+# "a / \nb" is "a / b" and "said -\nThe" "said - The" (a space before the line break, or before
+# the dash, is a space).
+_JOINTS = "/-" + "".join(k for k, v in _FOLD.items() if v == "-")
+_LINE_BREAKS = "\n\r\f\v\x1c\x1d\x1e\x85\u2028\u2029"
+_JOINT_BREAK = re.compile(f"(?<=\\S)[{re.escape(_JOINTS)}](?=[{re.escape(_LINE_BREAKS)}])")
+# In a quote: a slash or dash, then a line break, whatever stands before (so the cheap tiers leave
+# such a quote to the normalized text, which alone can tell what the line break is: `find_verbatim`)
+_QUOTED_BREAK = re.compile(f"[{re.escape(_JOINTS)}][ \t]*+[{re.escape(_LINE_BREAKS)}]")
+# Where `normalize` looks for those (and for hyphenated words): in the translated text, where every
+# dash is "-" and every whitespace character a space, a slash or a dash after a non-space and a
+# space after it. A literal first, for `re` to find it fast (0.3 ms a megabyte each).
+_DASH_SPACE = re.compile("-(?<=[^ ]-) ")
+_SLASH_SPACE = re.compile("/(?<=[^ ]/) ")
 _HYPHEN_BREAK = re.compile(r"-[ \t]*+\r?\n\s*+[a-z]")  # a hyphenated word that normalization joins
 _INNER_HYPHEN = re.compile(r"(?<=[^\W\d_])-(?=[^\W\d_])")
 
@@ -362,9 +387,20 @@ class Normalized:
 
 
 def normalize(original: str) -> Normalized:
-    hyphen_breaks = {m.start() for m in _LINE_BREAK_HYPHEN.finditer(original)
-                     if m.start() and original[m.start() - 1].isalpha()}
     text = _translate(original)
+    hyphen_breaks = set()  # the hyphens of words broken across lines ("cam-\npaign"): removed
+    joint_breaks = []  # where a line break after a slash or a dash begins ("RFE/\nRL"): removed
+    for match in _DASH_SPACE.finditer(text):
+        if _rejoined(original, match.start()) >= 0:
+            hyphen_breaks.add(match.start())
+        elif original[match.start() + 1] in _LINE_BREAKS:
+            joint_breaks.append(match.start() + 1)
+    joint_breaks.extend(match.start() + 1 for match in _SLASH_SPACE.finditer(text)
+                        if original[match.start() + 1] in _LINE_BREAKS)
+    # `_edits` runs between those line breaks, removed apart (each is a whole run of whitespace
+    # and invisible characters): cut off there, it never sees the slash or dash with its gap
+    gaps = [(start, _GAP_RUN.match(original, start).end()) for start in sorted(joint_breaks)]
+    gaps.append((len(text), len(text)))
     pieces: list[str] = []
     anchors_norm, anchors_orig = array("q"), array("q")
     hyphenation = []
@@ -379,30 +415,39 @@ def normalize(original: str) -> Normalized:
         pieces.append(replacement)
         position += len(replacement)
 
-    for match in (_edits_cjk() if _has_cjk(text) else _edits()).finditer(text):
-        start, end = match.span()
-        kind = match.lastgroup
-        if kind == "other" and _attaches(original[start]) and last < start:
-            start -= 1  # a mark (or Hangul vowel…) composes with the character before it
-        pieces.append(text[last:start])
-        position += start - last
-        if kind == "hyphen":
-            if start in hyphen_breaks:  # "cam-\npaign": one word, broken across lines
-                hyphenation.append(position)
-                edit(start, end, "")
-            else:
-                edit(start, end, "- ")
-        elif kind in ("cjk", "cjk_next") and _removes_gap(original, start, end):
-            edit(start, end, "")  # whitespace beside a CJK character
-        elif kind != "other":  # spaces and invisible characters: one space, or nothing if no space
-            edit(start, end, " " if " " in match.group() else "")
-        else:  # edited a character at a time, so that every character boundary maps back exactly
-            for length, replacement in _fold_groups(original[start:end]):
-                if replacement.startswith(" ") and position and next(p for p in reversed(pieces) if p)[-1] == " ":
-                    replacement = replacement.lstrip(" ")
-                edit(start, start + length, replacement)
-                start += length
-        last = end
+    edits = _edits_cjk() if _has_cjk(text) else _edits()
+    segment = 0
+    for gap_start, gap_end in gaps:
+        for match in edits.finditer(text, segment, gap_start):
+            start, end = match.span()
+            kind = match.lastgroup
+            if kind == "other" and _attaches(original[start]) and last < start:
+                start -= 1  # a mark (or Hangul vowel…) composes with the character before it
+            pieces.append(text[last:start])
+            position += start - last
+            if kind == "hyphen":
+                if start in hyphen_breaks:  # "cam-\npaign": one word, broken across lines
+                    hyphenation.append(position)
+                    edit(start, end, "")
+                else:
+                    edit(start, end, "- ")
+            elif kind in ("cjk", "cjk_next") and _removes_gap(original, start, end):
+                edit(start, end, "")  # whitespace beside a CJK character
+            elif kind != "other":  # spaces and invisible characters: one space, or nothing if no space
+                edit(start, end, " " if " " in match.group() else "")
+            else:  # edited a character at a time, so that every character boundary maps back exactly
+                for length, replacement in _fold_groups(original[start:end]):
+                    if replacement.startswith(" ") and position and next(p for p in reversed(pieces) if p)[-1] == " ":
+                        replacement = replacement.lstrip(" ")
+                    edit(start, start + length, replacement)
+                    start += length
+            last = end
+        if gap_start < gap_end:  # "RFE/\nRL", "Asia-\nPlus": a line break, not a space
+            pieces.append(text[last:gap_start])
+            position += gap_start - last
+            edit(gap_start, gap_end, "")
+            last = gap_end
+        segment = gap_end
     pieces.append(text[last:])
     return Normalized("".join(pieces), anchors_norm, anchors_orig, frozenset(hyphenation))
 
@@ -410,6 +455,18 @@ def normalize(original: str) -> Normalized:
 def quote_parts(quote: str) -> list[str]:
     """The parts of an elided quote (`a [...] b`, `a … b`), each normalized and stripped."""
     return [p for p in (normalize(part).text.strip() for part in ELISION.split(quote)) if p]
+
+
+def verifiable_length(quote: str) -> int:
+    """Characters a quote has to be verified by, for the 12-character minimum (C002): each CJK
+    (spaceless-script, see _SPACELESS/_cjk) character counts twice, since six characters of
+    Chinese say as much as a short English clause.
+
+    Counted on the normalized, stripped quote; a digit counts once in any script ("造成2名中国公民受伤"
+    is 19, "the convoy" 10).
+    """
+    text = normalize(quote).text.strip()
+    return len(text) + sum(1 for ch in _SPACELESS.findall(text) if not ch.isdecimal())
 
 
 # Word boundaries. Scripts written without spaces between words (`_SPACELESS`) have none to
@@ -454,8 +511,18 @@ def _gap_start(text: str, i: int) -> int:
 
 def _gap(text: str, start: int, end: int) -> str:
     """What normalization leaves of text[start:end], a whole run of whitespace and invisible
-    characters: one space, or nothing if it holds no whitespace or `_removes_gap`."""
+    characters: one space, or nothing if it holds no whitespace, is a line break after a slash or
+    a dash (`_joint_break`) or `_removes_gap`."""
+    if _joint_break(text, start):
+        return ""
     return " " if _WHITESPACE.search(text, start, end) and not _removes_gap(text, start, end) else ""
+
+
+def _joint_break(text: str, start: int) -> bool:
+    """Whether the run of whitespace at offset `start` is a line break after a slash or a dash,
+    which normalization removes ("RFE/\nRL" is "RFE/RL"): not one that hyphenates a word, which
+    normalization removes with the hyphen."""
+    return start > 0 and _JOINT_BREAK.match(text, start - 1) is not None and _rejoined(text, start - 1) < 0
 
 
 def _before(text: str, i: int) -> str:
@@ -533,14 +600,15 @@ def _bounded(text: str, start: int, end: int) -> bool:
 
 
 def _crosses_line_break(text: str, start: int, end: int) -> bool:
-    """Whether text[start:end] holds a word broken across lines, which normalization rejoins:
-    whether a quote wrote it the same way, only the normalized text can tell."""
+    """Whether text[start:end] holds a word broken across lines, which normalization rejoins, or
+    a line break after a slash or a dash, which it removes ("RFE/\nRL"): whether a quote wrote it
+    the same way ("RFE/ RL" does not), only the normalized text can tell."""
     hyphen = text.find("-", start, end)
     while hyphen >= 0:
         if _rejoined(text, hyphen) >= 0:
             return True
         hyphen = text.find("-", hyphen + 1, end)
-    return False
+    return _JOINT_BREAK.search(text, start, end) is not None
 
 
 Span = tuple[int, int]
@@ -605,8 +673,15 @@ def _raw_parts(quote: str) -> list[str]:
 
 
 def find_verbatim(quote: str, text: str) -> list[Span] | None:
-    """Spans of the parts of `quote` copied character for character: the common, cheap case."""
-    return _in_order(_raw_parts(quote), lambda part, position: _first_bounded(text, _occurrences(text, part, position)))
+    """Spans of the parts of `quote` copied character for character: the common, cheap case.
+
+    Not of a part that begins with a slash or a dash and a line break ("/\nRL"): whether the
+    source removes that line break depends on what stands before the part (`_JOINT_BREAK`).
+    """
+    parts = _raw_parts(quote)
+    if any(_QUOTED_BREAK.match(part) for part in parts):
+        return None
+    return _in_order(parts, lambda part, position: _first_bounded(text, _occurrences(text, part, position)))
 
 
 _VARIANTS = {ch: "[" + re.escape(target + "".join(k for k, v in _POST_FOLD.items() if v == target)) + "]"
@@ -653,7 +728,11 @@ def _typographic_pattern(part: str) -> re.Pattern[str]:
 def find_typographic(quote: str, text: str) -> list[Span] | None:
     """Like `find_verbatim`, tolerating quote marks, dashes, Arabic and Persian letter and digit
     forms and whitespace: no normalized copy of the source is needed, which spares most sources
-    the (slower) full normalization."""
+    the (slower) full normalization.
+
+    Not of a quote with a line break after a slash or a dash: normalized, the quote's "RFE/\nRL"
+    is "RFE/RL" and its "cam-\npaign" "campaign", which no run of whitespace stands for.
+    """
     def matches(part: str, position: int) -> Iterator[Span]:
         pattern = _typographic_pattern(part)
         match = pattern.search(text, position)
@@ -662,7 +741,10 @@ def find_typographic(quote: str, text: str) -> list[Span] | None:
                 yield match.span()
             match = pattern.search(text, match.start() + 1)
 
-    return _in_order(_raw_parts(quote), lambda part, position: _first_bounded(text, matches(part, position)))
+    parts = _raw_parts(quote)
+    if any(_QUOTED_BREAK.search(part) for part in parts):
+        return None
+    return _in_order(parts, lambda part, position: _first_bounded(text, matches(part, position)))
 
 
 def locate(quote: str, text: str, normalized: Callable[[], Normalized]) -> list[tuple[int, int]] | None:

@@ -10,6 +10,7 @@ from functools import lru_cache
 from importlib.metadata import version as _dist_version
 from typing import Any
 
+from ..limits import MAX_PDF_PAGES
 from . import Extracted, NoText
 
 RULES = 1  # bump when the post-processing here changes: cached extractions are then redone
@@ -87,6 +88,11 @@ def _drop_running_lines(pages: list[list[str]]) -> None:
 
 def extract(data: bytes) -> Extracted:
     pdf = _open(data)
+    if len(pdf) > MAX_PDF_PAGES:
+        pages = len(pdf)
+        pdf.close()
+        raise NoText(f"the PDF has {pages:,} pages; threatbrief reads at most {MAX_PDF_PAGES:,}: "
+                     "cite the part you quote, saved as its own PDF")
     try:
         texts, chars = _page_texts(pdf)
     except Exception as exc:
