@@ -96,6 +96,7 @@ from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 from threatbrief.quotes import _DROP, _FOLD, _SPACELESS, _attaches  # noqa: E402
+from quote_reference import rejoin  # noqa: E402
 
 # Compatibility forms that are typography: ligatures, Arabic presentation forms, full/half width.
 TYPOGRAPHIC_FORMS = [(0xFB00, 0xFB17), (0xFB50, 0xFDFF), (0xFE70, 0xFEFF), (0xFF00, 0xFFEF)]
@@ -113,24 +114,7 @@ def fold(c: str) -> str:
     return " " if c.isspace() else _FOLD.get(c, c)
 
 
-LINE_BREAKS = "\n\r\f\v\x1c\x1d\x1e\x85\u2028\u2029"  # where str.splitlines breaks
 
-
-def rejoin(text: str) -> str:
-    """Lines joined where a line break is no space: a word hyphenated across lines ("cam-\npaign",
-    a lowercase letter after the line break) loses the hyphen and the whitespace; a slash or a
-    dash after a non-space, with a line break straight after it ("RFE/\nRL", "Asia-\nPlus"), loses
-    the whitespace (and invisible characters) after it. Decided on the original text."""
-    def join(m: _re.Match[str]) -> str:
-        before, (mark, gap), after = text[m.start() - 1:m.start()], m.groups(), text[m.end():m.end() + 1]
-        if mark == "-" and before.isalpha() and _re.fullmatch(r"[ \t]*\r?\n\s*", gap) and "a" <= after <= "z":
-            return ""
-        if before and not before.isspace() and gap and gap[0] in LINE_BREAKS:
-            return mark
-        return m.group()
-
-    dashes = "".join(k for k, v in _FOLD.items() if v == "-")
-    return _re.sub(f"([/{_re.escape(dashes)}-])([\\s{''.join(_DROP)}]*)", join, text)
 
 
 def reference(text: str) -> str:

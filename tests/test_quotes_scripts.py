@@ -15,6 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from threatbrief.quotes import find, find_typographic, find_verbatim, locate, normalize
+from quote_reference import rejoin, tiers
 
 CHINESE = "据塔吉克斯坦官员称，一名中国\n公民于 2024 年 11 月在塔哈尔省遇袭身亡（另有２人受伤）。"
 PERSIAN = "به گفته مقام‌های تاجیکستان، یک کارگر چینی در ولایت تخار کشته و ۱۴ زخمی شدند. این حمله در ۱۸ نوامبر ۲۰۲۴ رخ داد."
@@ -22,15 +23,6 @@ PASHTO = "په تخار ولایت کې یو چینایي انجنیر ټپي ش
 URDU = "تخار صوبے میں ایک چینی انجینئر زخمی ہوا اور پولیس نے کہا کہ حملہ آور فرار ہو گئے۔"
 
 TIERS = ("verbatim", "typographic", "normalized", "locate")
-
-
-def tiers(quote: str, source: str) -> dict[str, object]:
-    return {
-        "verbatim": find_verbatim(quote, source),
-        "typographic": find_typographic(quote, source),
-        "normalized": find(quote, normalize(source)),
-        "locate": locate(quote, source, lambda: normalize(source)),
-    }
 
 
 def found(quote: str, source: str) -> list[str]:
@@ -335,28 +327,6 @@ def _cjk(ch: str) -> bool:
 
 def _full_width_punctuation(ch: str) -> bool:
     return ("\uff01" <= ch <= "\uff60" or "\uffe0" <= ch <= "\uffe6") and not unicodedata.normalize("NFKC", ch).isalnum()
-
-
-LINE_BREAKS = "\n\r\f\v\x1c\x1d\x1e\x85\u2028\u2029"  # where str.splitlines breaks
-
-
-def rejoin(text: str) -> str:
-    """Lines joined where a line break is no space: a word hyphenated across lines ("cam-\npaign",
-    a lowercase letter after the line break) loses the hyphen and the whitespace; a slash or a
-    dash after a non-space, with a line break straight after it ("RFE/\nRL", "Asia-\nPlus"), loses
-    the whitespace (and invisible characters) after it. Decided on the original text."""
-    from threatbrief.quotes import _DROP, _FOLD
-
-    def join(m: re.Match[str]) -> str:
-        before, (mark, gap), after = text[m.start() - 1:m.start()], m.groups(), text[m.end():m.end() + 1]
-        if mark == "-" and before.isalpha() and re.fullmatch(r"[ \t]*\r?\n\s*", gap) and "a" <= after <= "z":
-            return ""
-        if before and not before.isspace() and gap and gap[0] in LINE_BREAKS:
-            return mark
-        return m.group()
-
-    dashes = "".join(k for k, v in _FOLD.items() if v == "-")
-    return re.sub(f"([/{re.escape(dashes)}-])([\\s{''.join(_DROP)}]*)", join, text)
 
 
 def reference(text: str) -> str:

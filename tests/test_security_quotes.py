@@ -16,6 +16,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from quote_reference import tiers
+
 from threatbrief.facts import count_supported
 from threatbrief.quotes import (
     closest,
@@ -27,16 +29,6 @@ from threatbrief.quotes import (
     quote_parts,
     word_differences,
 )
-
-
-def tiers(quote: str, source: str) -> dict[str, object]:
-    """What each matching tier, and `locate`, makes of `quote` in `source`."""
-    return {
-        "verbatim": find_verbatim(quote, source),
-        "typographic": find_typographic(quote, source),
-        "normalized": find(quote, normalize(source)),
-        "locate": locate(quote, source, lambda: normalize(source)),
-    }
 
 
 # 1. Word boundaries ----------------------------------------------------------------------------
