@@ -153,14 +153,16 @@ def casualty_supported(n: int, quotes: list[str], field: str) -> bool:
     return any(words.search(s) and _occurrences(n, s, singular) for s in _quote_sentences(quotes))
 
 
-# A letter of a script written with spaces: in Chinese text ("说ISIS发动") a name needs no space.
-_SPACED_LETTER = "[^\\W" + _SPACELESS.pattern[1:-1] + "]"
+def _spaced_letter(ch: str) -> bool:
+    """A letter or digit of a script written with spaces: in Chinese text ("说ISIS发动") a name
+    needs no space around it."""
+    return bool(ch) and (ch.isalnum() or ch == "_") and not _SPACELESS.match(ch)
 
 
 def name_supported(name: str, quotes: list[str]) -> bool:
-    pattern = re.compile(rf"(?<!{_SPACED_LETTER}){re.escape(normalize(name).text.strip())}(?!{_SPACED_LETTER})",
-                         re.IGNORECASE)
-    return any(pattern.search(quote) for quote in quotes)
+    pattern = re.compile(re.escape(normalize(name).text.strip()), re.IGNORECASE)
+    return any(not _spaced_letter(quote[m.start() - 1:m.start()]) and not _spaced_letter(quote[m.end():m.end() + 1])
+               for quote in quotes for m in pattern.finditer(quote))
 
 
 _FIELDS = [

@@ -248,7 +248,14 @@ _TRANSLATE = {ord(k): v for k, v in _POST_FOLD.items()} | {ord(c): " " for c in 
 _ONE_FOR_ONE = tuple((chr(c), v) for c, v in _TRANSLATE.items() if chr(c) != v)
 
 
+_TRANSLATE_TABLE = {ord(k): v for k, v in _ONE_FOR_ONE}
+
+
 def _translate(text: str) -> str:
+    """One pass of `str.translate` for a short text (a quote: ~100 `str.replace` calls cost more
+    than the text itself), `str.replace` per character for a long one (a source)."""
+    if len(text) < 2048:
+        return text.translate(_TRANSLATE_TABLE)
     for character, replacement in _ONE_FOR_ONE:
         text = text.replace(character, replacement)
     return text
@@ -452,9 +459,15 @@ def normalize(original: str) -> Normalized:
     return Normalized("".join(pieces), anchors_norm, anchors_orig, frozenset(hyphenation))
 
 
+@lru_cache(maxsize=4096)
+def _normalized_quote(text: str) -> str:
+    """A quote's text normalized and stripped: a quote is read by several rules."""
+    return normalize(text).text.strip()
+
+
 def quote_parts(quote: str) -> list[str]:
     """The parts of an elided quote (`a [...] b`, `a … b`), each normalized and stripped."""
-    return [p for p in (normalize(part).text.strip() for part in ELISION.split(quote)) if p]
+    return [p for p in (_normalized_quote(part) for part in ELISION.split(quote)) if p]
 
 
 def verifiable_length(quote: str) -> int:
@@ -465,7 +478,7 @@ def verifiable_length(quote: str) -> int:
     Counted on the normalized, stripped quote; a digit counts once in any script ("造成2名中国公民受伤"
     is 19, "the convoy" 10).
     """
-    text = normalize(quote).text.strip()
+    text = _normalized_quote(quote)
     return len(text) + sum(1 for ch in _SPACELESS.findall(text) if not ch.isdecimal())
 
 
@@ -684,8 +697,17 @@ def find_verbatim(quote: str, text: str) -> list[Span] | None:
     return _in_order(parts, lambda part, position: _first_bounded(text, _occurrences(text, part, position)))
 
 
-_VARIANTS = {ch: "[" + re.escape(target + "".join(k for k, v in _POST_FOLD.items() if v == target)) + "]"
-             for target in set(_POST_FOLD.values()) for ch in [target, *(k for k, v in _POST_FOLD.items() if v == target)]}
+def _variant_classes(folds: dict[str, str]) -> dict[str, str]:
+    return {ch: "[" + re.escape(target + "".join(k for k, v in folds.items() if v == target)) + "]"
+            for target in set(folds.values()) for ch in [target, *(k for k, v in folds.items() if v == target)]}
+
+
+_VARIANTS = _variant_classes(_POST_FOLD)
+# For a quote with no Arabic-script character: quote marks and dashes only. A class per digit
+# costs a regex compile about four times as long (the typographic tier compiles one pattern a
+# quote), and a Latin quote whose digits a source writes in Persian is left to the full tier.
+_LATIN_VARIANTS = _variant_classes(_FOLD)
+_ARABIC_SCRIPT = re.compile("[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff]")
 
 
 _ARABIC_LETTER = re.compile(r"[\u0620-\u063f\u0641-\u064a\u066e\u066f\u0671-\u06d3\u06d5\u06ee\u06ef\u06fa-\u06fc\u06ff\u0750-\u077f\u08a0-\u08c8]")
@@ -705,6 +727,8 @@ def _typographic_pattern(part: str) -> re.Pattern[str]:
     Between two Arabic-script letters, any ZWNJ and tatweel, which normalization drops. A variant
     only where no mark follows: ي + hamza above composes to ئ, ی + hamza above does not.
     """
+    if not _ARABIC_SCRIPT.search(part) and not _has_cjk(part):
+        return _latin_pattern(part)
     pieces = []
     # `part` is stripped, and holds a ZWNJ only between two letters (`_raw_parts`)
     tokens = re.findall(r"\s++|.", part.replace("\u200c", ""), re.DOTALL)
@@ -722,6 +746,23 @@ def _typographic_pattern(part: str) -> re.Pattern[str]:
             pieces.append(variants)
         else:
             pieces.append(re.escape(token))
+    return re.compile("".join(pieces))
+
+
+def _latin_pattern(part: str) -> re.Pattern[str]:
+    """`_typographic_pattern` of a part with no CJK and no Arabic-script character: quote marks and
+    dashes in any variant (unless a mark follows one), any run of whitespace for a run of it."""
+    pieces = []
+    for token in re.split(r"(\s++)", part):
+        if token and token[0].isspace():
+            pieces.append(r"\s++")
+            continue
+        for k, ch in enumerate(token):
+            variants = _LATIN_VARIANTS.get(ch)
+            if variants and not (k + 1 < len(token) and token[k + 1] >= "\u0300" and _attaches(token[k + 1])):
+                pieces.append(variants)
+            else:
+                pieces.append(re.escape(ch))
     return re.compile("".join(pieces))
 
 
