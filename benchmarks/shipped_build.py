@@ -40,7 +40,7 @@ def main() -> None:
         for _ in range(repeat):
             with tempfile.TemporaryDirectory() as tmp:
                 root = Path(tmp)
-                for part in ("assessments", "sources"):
+                for part in ("assessments", "incidents", "sources"):
                     shutil.copytree(REPO / part, root / part)
                 times.append(run(args, root))
         print(f"{name:<12} {statistics.median(times):6.2f} s   (min {min(times):.2f}, max {max(times):.2f})")

@@ -43,7 +43,7 @@ def basic(tmp_path: Path) -> Path:
 def shipped(tmp_path: Path) -> Path:
     """A copy of this repository's own assessments and sources, safe to edit."""
     target = tmp_path / "shipped"
-    for part in ("assessments", "sources"):
+    for part in ("assessments", "incidents", "sources"):
         shutil.copytree(REPO / part, target / part)
     return target
 
@@ -58,7 +58,7 @@ def shipped_built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from threatbrief.pipeline import build
 
     root = tmp_path_factory.mktemp("shipped-built") / "shipped"
-    for part in ("assessments", "sources"):
+    for part in ("assessments", "incidents", "sources"):
         shutil.copytree(REPO / part, root / part)
     result = build(Project.at(root), jobs=1)
     assert result.ok, result.check and result.check.diagnostics

@@ -117,7 +117,7 @@ def test_shipped_briefings_show_likelihood_band_confidence_and_grades(tmp_path: 
     from threatbrief.tradecraft import likelihood_label
 
     root = tmp_path / "shipped"
-    for part in ("assessments", "sources"):
+    for part in ("assessments", "incidents", "sources"):
         shutil.copytree(REPO / part, root / part)
     result = build(Project.at(root), formats=("html",))
     assert result.check.ok

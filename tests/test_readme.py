@@ -22,7 +22,7 @@ def _block_after(marker: str) -> str:
 
 def test_the_quote_miss_example_is_real_output(tmp_path: Path, cli) -> None:
     root = tmp_path / "copy"
-    for part in ("assessments", "sources"):
+    for part in ("assessments", "incidents", "sources"):
         shutil.copytree(REPO / part, root / part)
     edit(root / "assessments" / "iskp-afghan-tajik-border.yaml",
          "one Chinese worker was killed and four wounded; according", "one Chinese worker was killed and five wounded; according")

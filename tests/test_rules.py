@@ -105,6 +105,15 @@ def _extracted_by_an_older_version(root: Path) -> None:
                         "the attack on the convoy. Home"))
 
 
+def _record_again(root: Path, incident: str, new_id: str) -> None:
+    """The incident recorded a second time, under another id, at the end of the assessment."""
+    text = (root / A).read_text(encoding="utf-8")
+    start = text.index(f"  - id: {incident}\n")
+    end = text.find("\n  - id: ", start + 1)
+    record = text[start:end + 1 if end >= 0 else len(text)]
+    (root / A).write_text(text.rstrip("\n") + "\n" + record.replace(f"id: {incident}", f"id: {new_id}"), encoding="utf-8")
+
+
 FIRING: dict[str, Callable[[Path], None]] = {
     "Y001": _replace(A, "title: \"Border", "title: [\"Border"),
     "Y002": _replace(A, "scope: \"A test assessment.\"", "scope: \"A test assessment.\"\nscope: again"),
@@ -142,6 +151,8 @@ FIRING: dict[str, Callable[[Path], None]] = {
     "T003": _replace(R, "reliability: B", "reliability: B\n    tlp: \"TLP:RED\""),
     "A001": _replace(A, "- id: campaign-threat", "- id: convoy-attack"),
     "A002": lambda root: (root / A).rename(root / "assessments" / "Index.yaml"),
+    "A003": _replace(A, "incidents:\n  - id: convoy-attack", "incidents:\n  - convoy-atack\n  - id: convoy-attack"),
+    "A004": lambda root: _record_again(root, "convoy-attack", "khatlon-convoy"),
     "M001": _replace(A, "[@toll].", "[@toll], as [the log](file:///etc/passwd) shows."),
     "L001": _replace(A, "date: \"2024-11-18\"", "date: \"0001-11-18\""),
     "P001": _replace(A, "scope: \"A test assessment.\"", "scope: \"[[TODO: what it covers]]\""),

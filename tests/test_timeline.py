@@ -296,7 +296,7 @@ def test_shipped_afghan_tajik_briefing_shows_the_takhar_wounded_figure_as_unknow
     from threatbrief.project import Project
 
     root = tmp_path / "shipped"
-    for part in ("assessments", "sources"):
+    for part in ("assessments", "incidents", "sources"):
         shutil.copytree(REPO / part, root / part)
     result = build(Project.at(root), names=["iskp-afghan-tajik-border"], formats=("html",))
     assert result.check.ok, result.check.diagnostics

@@ -109,12 +109,12 @@ def _check_ids(assessment: Assessment, doc: YamlDoc) -> list[Diagnostic]:
         else:
             seen[citation.id] = citation
     incident_ids: dict[str, int] = {}
-    for i, incident in enumerate(assessment.incidents):
+    for incident in assessment.incidents:
         if incident.id in incident_ids:
-            problems.append(doc.diagnostic(("incidents", i, "id"), "A001",
+            problems.append(doc.diagnostic(incident.yaml_path + ("id",), "A001",
                                            f"incident id {incident.id!r} is already used by incident {incident_ids[incident.id] + 1}",
                                            "one incident is one record: merge the two, citing every source"))
-        incident_ids.setdefault(incident.id, i)
+        incident_ids.setdefault(incident.id, int(incident.yaml_path[1]))
     return problems
 
 

@@ -34,9 +34,9 @@ def check_coverage(assessment: Assessment, doc: YamlDoc, registry: Registry | No
                 problems.append(doc.diagnostic(path + ("text",), "K002",
                                                f"key judgment {i + 1} rests only on sources graded {', '.join(sorted(grades))}",
                                                "find a source graded A-C, or lower the confidence and say why"))
-    for i, incident in enumerate(assessment.incidents):
+    for incident in assessment.incidents:
         if not incident.citations:
-            problems.append(doc.diagnostic(("incidents", i, "id"), "C010", f"incident {incident.id!r} cites no source",
+            problems.append(doc.diagnostic(incident.yaml_path + ("id",), "C010", f"incident {incident.id!r} cites no source",
                                            "add citations: the passages that report it"))
     for i, section in enumerate(assessment.sections):
         if not section.citations and not MARKER.search(section.body):

@@ -64,6 +64,8 @@ _RULES = [
     Rule("T003", "tlp-stricter-source", Severity.ERROR, "An assessment cites a source whose TLP is stricter than its own."),
     # Assessment content
     Rule("A001", "incident-id-duplicate", Severity.ERROR, "Two incidents of one assessment share an id."),
+    Rule("A003", "incident-unknown", Severity.ERROR, "An assessment lists an incident id that no file of incidents/ records."),
+    Rule("A004", "incident-repeated", Severity.WARNING, "Two records (in incidents/ or in assessments) describe one event: same kind, date, place and target under two ids."),
     Rule("A002", "assessment-name", Severity.ERROR, "An assessment's file name gives no usable output name, a reserved one (index), or one another file has."),
     Rule("M001", "link-not-allowed", Severity.ERROR, "A link or image in Markdown is not http(s), mailto or an in-document #anchor."),
     Rule("L001", "limit-exceeded", Severity.ERROR, "A limit on work is exceeded: citations per assessment, the date window, Markdown size or nesting."),
@@ -80,7 +82,7 @@ RULES: dict[str, Rule] = {rule.code: rule for rule in _RULES}
 # demoting S005 or T003 would let a TLP:RED source into a TLP:CLEAR briefing.
 LOCKED: frozenset[str] = frozenset({
     "Y001", "Y002", "Y003", "Y004", "Y010", "X001", "S001", "S002", "S003", "S004", "S005",
-    "S007", "C001", "C005", "C003", "C004", "A001", "A002", "M001", "L001", "T003",
+    "S007", "C001", "C005", "C003", "C004", "A001", "A002", "A003", "M001", "L001", "T003",
     "P001",  # a placeholder is an unwritten quote, grade or claim: never built into a briefing
 })
 

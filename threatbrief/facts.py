@@ -173,7 +173,7 @@ _FIELDS = [
 
 def check_facts(assessment: Assessment, doc: YamlDoc) -> list[Diagnostic]:
     problems = []
-    for i, incident in enumerate(assessment.incidents):
+    for incident in assessment.incidents:
         if not incident.citations:
             continue  # reported as unsourced elsewhere
         raw = [c.quote for c in incident.citations]
@@ -181,14 +181,14 @@ def check_facts(assessment: Assessment, doc: YamlDoc) -> list[Diagnostic]:
         split = _quote_sentences(raw)
         for field in ("killed", "wounded"):
             for message, hint in _casualty_problems(incident, field, quotes, split):
-                problems.append(doc.diagnostic(("incidents", i, field), "F001", message, hint))
+                problems.append(doc.diagnostic(incident.yaml_path + (field,), "F001", message, hint))
         for field, code, what in _FIELDS:
             value = getattr(incident, field)
             if value is None or value == "unknown":
                 continue
             if not name_supported(value, quotes):
                 problems.append(doc.diagnostic(
-                    ("incidents", i, field), code,
+                    incident.yaml_path + (field,), code,
                     f"incident {incident.id!r}: {field} {value!r} appears in none of its {len(quotes)} quote(s)",
                     _hint(field, incident),
                 ))

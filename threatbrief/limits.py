@@ -14,6 +14,10 @@ MAX_SOURCE_BYTES = 16 * 1024 * 1024
 MAX_YAML_DEPTH = 64
 MAX_PDF_PAGES = 2000  # a UN Monitoring Team report is ~60 pages; 2,000 extract in about 7 s (3.5 ms a page)
 
+# One file of the incident dataset (incidents/*.yaml): a year of a busy country, say
+MAX_DATASET_BYTES = 16 * 1024 * 1024
+MAX_DATASET_CITATIONS = 30_000
+
 # One assessment (per-field lengths and counts are in the JSON Schemas)
 MAX_CITATIONS = 300  # per assessment, across key judgments, sections and incidents
 

@@ -21,7 +21,8 @@ from .model import (
     Source,
 )
 from .files import NotReadable, read_regular
-from .limits import MAX_CITATIONS, MAX_REGISTRY_BYTES, MAX_SOURCE_BYTES, YEAR_MAX, YEAR_MIN
+from .limits import (MAX_CITATIONS, MAX_DATASET_BYTES, MAX_DATASET_CITATIONS, MAX_REGISTRY_BYTES, MAX_SOURCE_BYTES,
+                     YEAR_MAX, YEAR_MIN)
 from .project import RESERVED_NAMES, Project, canonical_source_path, slug
 from .yamlfile import JsonPath, YamlDoc, load_yaml
 
@@ -137,6 +138,21 @@ def load_assessment(file: Path, project: Project) -> tuple[Assessment | None, Ya
     return _AssessmentBuilder(slug(file.stem), doc).build(), doc, []
 
 
+def load_incidents(file: Path, project: Project) -> tuple[Assessment | None, YamlDoc | None, list[Diagnostic]]:
+    """Parse and schema-check one file of the incident dataset (incidents/*.yaml)."""
+    display = project.display(file)
+    if not project.inside(file):
+        return None, None, [_outside(display)]
+    doc, problems = load_yaml(file, display, MAX_DATASET_BYTES)
+    if doc is None:
+        return None, None, problems
+    problems = schema.validate(doc, "incidents")
+    problems += _date_problems(doc, conforms=not problems) + _citation_count(doc, MAX_DATASET_CITATIONS, "file")
+    if problems:
+        return None, doc, problems
+    return _AssessmentBuilder(slug(file.stem), doc).build_dataset(), doc, []
+
+
 def _date_problems(doc: YamlDoc, conforms: bool = True) -> list[Diagnostic]:
     """Dates that match the pattern but cannot exist (2023-02-30, a range that ends first), or
     lie outside the plausible window (a year 0001 or 9999 is a typo, and would make a chart of
@@ -145,7 +161,8 @@ def _date_problems(doc: YamlDoc, conforms: bool = True) -> list[Diagnostic]:
     problems = []
     data = doc.data if isinstance(doc.data, dict) else {}
     incidents = data.get("incidents") if isinstance(data.get("incidents"), list) else []
-    places: list[JsonPath] = [("date",)] + [("incidents", i, "date") for i in range(len(incidents))]
+    places: list[JsonPath] = [("date",)] if "date" in data else []
+    places += [("incidents", i, "date") for i, raw in enumerate(incidents) if isinstance(raw, dict)]
     if not conforms:
         places = [path for path in places if _well_formed_date(doc, path)]
     for path in places:
@@ -187,12 +204,12 @@ def _raw_citations(data: Any) -> int:
     return count
 
 
-def _citation_count(doc: YamlDoc) -> list[Diagnostic]:
+def _citation_count(doc: YamlDoc, limit: int = MAX_CITATIONS, what: str = "assessment") -> list[Diagnostic]:
     count = _raw_citations(doc.data)
-    if count <= MAX_CITATIONS:
+    if count <= limit:
         return []
-    return [Diagnostic(doc.path, 1, 1, "L001", f"{count:,} citations; the limit is {MAX_CITATIONS:,} per assessment",
-                       "split the assessment into several")]
+    return [Diagnostic(doc.path, 1, 1, "L001", f"{count:,} citations; the limit is {limit:,} per {what}",
+                       f"split the {what} into several")]
 
 
 class _AssessmentBuilder:
@@ -212,13 +229,28 @@ class _AssessmentBuilder:
             Section(s["title"], s["body"], self._citations(("sections", i)), ("sections", i))
             for i, s in enumerate(data.get("sections", []))
         ]
-        incidents = [self._incident(i, raw) for i, raw in enumerate(data.get("incidents", []))]
+        incidents = [self._incident(i, raw) for i, raw in enumerate(data.get("incidents", [])) if isinstance(raw, dict)]
         return Assessment(
             name=self.name, path=self.doc.path, title=data["title"],
             short_title=data.get("short_title") or data["title"], date=data["date"], tlp=data["tlp"],
             authors=list(data["authors"]), scope=data["scope"], key_judgments=key_judgments,
             summary=data["summary"], sections=sections, incidents=incidents, citations=self.citations,
+            incident_refs=self._refs(),
         )
+
+    def build_dataset(self) -> Assessment:
+        """An incidents/ file, as an assessment of incidents alone: every check of incidents and
+        their citations applies to it unchanged."""
+        incidents = [self._incident(i, raw) for i, raw in enumerate(self.doc.data["incidents"])]
+        return Assessment(name=self.name, path=self.doc.path, title="", short_title="", date="", tlp="TLP:CLEAR",
+                          authors=[], scope="", key_judgments=[], summary="", sections=[], incidents=incidents,
+                          citations=self.citations)
+
+    def _refs(self) -> list[tuple[str, tuple[int, int]]]:
+        """The ids of incidents recorded in incidents/ that the assessment lists."""
+        items = self.doc.data.get("incidents", [])
+        return [(raw, self.doc.mark(("incidents", i))) for i, raw in enumerate(items if isinstance(items, list) else [])
+                if isinstance(raw, str) and schema.part_is_valid(raw, "assessment", ("$defs", "incident_id"))]
 
     def _citations(self, owner: JsonPath) -> list[Citation]:
         result = []
@@ -247,6 +279,7 @@ class _AssessmentBuilder:
             killed=killed, wounded=wounded, summary=raw.get("summary"),
             citations=self._citations(("incidents", i)),
             killed_parts=killed_parts, wounded_parts=wounded_parts, killed_word=killed_word,
+            file=self.doc.path, yaml_path=("incidents", i),
         )
 
 
@@ -314,12 +347,13 @@ class _Salvager(_AssessmentBuilder):
             self._incident(i, raw) if self._conforms("incidents", i, raw) else self._stand_in(
                 "incidents", i, raw, _stand_in_incident(i, raw))
             for i, raw in enumerate(self._list("incidents"))
+            if not (isinstance(raw, str) and schema.part_is_valid(raw, "assessment", ("$defs", "incident_id")))
         ]
         assessment = Assessment(
             name=self.name, path=self.doc.path, title=title, short_title=self._top("short_title", title),
             date=self._top("date", ""), tlp=self._top("tlp", "TLP:RED"), authors=list(self._top("authors", [])),
             scope=self._top("scope", ""), key_judgments=key_judgments, summary=self._top("summary", ""),
-            sections=sections, incidents=incidents, citations=self.citations,
+            sections=sections, incidents=incidents, citations=self.citations, incident_refs=self._refs(),
         )
         return Salvaged(assessment, self._hidden(), frozenset(self.unread_ids))
 
@@ -371,7 +405,7 @@ def _stand_in_incident(i: int, raw: Any) -> Incident:
     return Incident(id=own if conforms else f"<incident {i + 1}>", title="", kind="other", date=_UNKNOWN_DATE,
                     date_note=None, country="", province=None, district=None, place=None, attack_type=None,
                     target_type=None, target_nationality=None, perpetrator=None, claimed="unknown", claim_note=None,
-                    killed=None, wounded=None, summary=None, citations=[])
+                    killed=None, wounded=None, summary=None, citations=[], yaml_path=("incidents", i))
 
 
 def _parses(text: str) -> bool:

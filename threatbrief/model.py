@@ -128,6 +128,8 @@ class Incident:
     killed_parts: tuple[int, ...] = ()
     wounded_parts: tuple[int, ...] = ()
     killed_word: str | None = None  # `killed: deadly` (or `fatal`): deaths reported, no figure
+    file: str = ""  # where it is recorded: incidents/<file>.yaml, or the assessment that records it
+    yaml_path: tuple[str | int, ...] = ()  # its place in that file: ("incidents", 3)
 
     @property
     def location(self) -> str:
@@ -149,6 +151,9 @@ class Assessment:
     sections: list[Section]
     incidents: list[Incident]
     citations: list[Citation] = field(default_factory=list)  # all, in endnote order
+    # `incidents: [takhar-2024-03-12]`: ids of incidents recorded in incidents/, with their place
+    incident_refs: list[tuple[str, Mark]] = field(default_factory=list)
+    incident_files: tuple[str, ...] = ()  # the incidents/ files its referenced incidents come from
 
     def cited_sources(self) -> list[str]:
         return sorted({c.source for c in self.citations})

@@ -18,20 +18,22 @@ from typing import Callable
 from . import manifest, placeholders
 from .atomic import BuildError, write_atomic
 from .citations import check_assessment
-from .config import load_config
+from .config import Config, load_config
 from .coverage import check_coverage, check_uncited
 from .diagnostics import Diagnostic, has_errors
 from .facts import check_facts
 from .files import NotReadable, read_regular
 from .integrity import check_judgments, check_quote_cuts
 from .limits import MAX_SOURCE_BYTES
-from .loader import check_names, load_assessment, load_registry, salvage_assessment
-from .model import CheckedAssessment, Registry
+from .dataset import Dataset, duplicate_events, repeated_ids, resolve
+from .loader import check_names, load_assessment, load_incidents, load_registry, salvage_assessment
+from .model import Assessment, CheckedAssessment, Incident, Located, Registry
 from .plan import BuildPlan, index_entry
 from .project import Project, UnsafePath, slug
 from .sources import SourceLibrary, check_registry
 from .suppress import Suppressed, Suppressions, configured
 from .tradecraft import check_tradecraft
+from .yamlfile import YamlDoc
 
 
 @dataclass
@@ -45,6 +47,7 @@ class CheckResult:
 
     strict: bool = False  # warnings fail the run too (--strict)
     suppressed: list[Suppressed] = field(default_factory=list)  # findings silenced by '# threatbrief: ignore[…]'
+    dataset: Dataset = field(default_factory=Dataset)  # incidents/, checked
 
     @property
     def ok(self) -> bool:
@@ -67,18 +70,21 @@ class BuildResult:
 
 
 def check(project: Project, names: list[str] | None = None, strict: bool = False) -> CheckResult:
-    """Every problem of the registry and of the assessments (all, or those named), in one run."""
+    """Every problem of the registry, the incident dataset and the assessments (all, or those
+    named), in one run."""
     config, diagnostics = load_config(project)
     library = SourceLibrary(project)
     registry, registry_doc, problems = load_registry(project)
     diagnostics += placeholders.in_registry(registry_doc, problems)
+    suppressions = Suppressions()
+    dataset, problems, verified = _check_dataset(project, registry, library, config, suppressions)
+    diagnostics += problems
     files = project.assessment_files(names)
     diagnostics += check_names(files, project)
     checked = []
     loaded = []
     salvaged = []  # assessments that do not conform to the schema: their conforming parts, checked
-    verified = 0
-    suppressions = Suppressions()
+    own_records: list[tuple[Incident, YamlDoc]] = []  # incidents an assessment records itself
     for file in files:
         assessment, doc, problems = load_assessment(file, project)
         diagnostics += placeholders.in_assessment(doc, problems)
@@ -89,20 +95,20 @@ def check(project: Project, names: list[str] | None = None, strict: bool = False
         subject = assessment or (partial.assessment if partial else None)
         if subject is None or doc is None:
             continue
-        problems, locations = check_assessment(subject, doc, registry, library)
-        problems += check_facts(subject, doc) + check_coverage(subject, doc, registry)
-        problems += check_tradecraft(subject, doc, registry)
-        problems += check_quote_cuts(subject, locations, lambda path: library.get(path)[0])
-        problems += check_judgments(subject, doc, registry, config.judgments)
-        problems = placeholders.quiet(problems, subject, doc)
-        diagnostics += partial.keep(problems) if partial else problems
+        problems, locations = _check_document(subject, doc, registry, library, config)
         verified += len(locations)
+        subject, locations, unknown = resolve(subject, locations, dataset)
+        problems += unknown
+        diagnostics += partial.keep(problems) if partial else problems
         if partial:
             salvaged.append(subject)  # never built: its schema errors stand
             continue
         loaded.append(subject)
-        if len(locations) == len(subject.citations):
+        own_records += [(incident, doc) for incident in subject.incidents if incident.file == subject.path]
+        if len(locations) == len(subject.citations) and not unknown:
             checked.append(CheckedAssessment(subject, locations))
+    diagnostics += duplicate_events(
+        [(incident, dataset.docs[incident.file]) for f in dataset.files for incident in f.incidents] + own_records)
     if names:
         missing = sorted(set(names) - {f.stem for f in files} - {c.name for c in loaded})
         for name in missing:
@@ -110,16 +116,52 @@ def check(project: Project, names: list[str] | None = None, strict: bool = False
                                           f"no assessment named {name!r} (assessments/{name}.yaml)"))
     if registry is not None:
         # Checking a subset (an incremental build) verifies the hashes of the sources it cites only.
-        cited = None if names is None else {c.source for a in loaded + salvaged for c in a.citations}
+        cited = None if names is None else {c.source for a in loaded + salvaged + dataset.files for c in a.citations}
         diagnostics += check_registry(registry, library, cited)
     if registry is not None and names is None and len(loaded) == len(files):
-        diagnostics += check_uncited(registry, loaded)
+        diagnostics += check_uncited(registry, loaded + dataset.files)
     # Suppressions first, then the configured levels: a finding is silenced where it stands.
     if registry_doc is not None:
         suppressions.add(registry_doc, complete=registry is not None and names is None and len(loaded) == len(files))
     diagnostics, suppressed = suppressions.apply(diagnostics)
-    return CheckResult(registry, checked, config.apply(diagnostics), library, len(files) + 1, verified, strict,
-                       configured(suppressed, config))
+    return CheckResult(registry, checked, config.apply(diagnostics), library,
+                       len(files) + len(project.incident_files()) + 1, verified, strict,
+                       configured(suppressed, config), dataset)
+
+
+def _check_document(subject: Assessment, doc: YamlDoc, registry: Registry | None, library: SourceLibrary,
+                    config: Config) -> tuple[list[Diagnostic], dict[int, Located]]:
+    """Every rule on one assessment, or one file of incidents: citations, facts, coverage,
+    tradecraft, cut quotes, judgments; placeholders quiet what they make meaningless."""
+    problems, locations = check_assessment(subject, doc, registry, library)
+    problems += check_facts(subject, doc) + check_coverage(subject, doc, registry)
+    problems += check_tradecraft(subject, doc, registry)
+    problems += check_quote_cuts(subject, locations, lambda path: library.get(path)[0])
+    problems += check_judgments(subject, doc, registry, config.judgments)
+    return placeholders.quiet(problems, subject, doc), locations
+
+
+def _check_dataset(project: Project, registry: Registry | None, library: SourceLibrary, config: Config,
+                   suppressions: Suppressions) -> tuple[Dataset, list[Diagnostic], int]:
+    """Each file of incidents/ loaded and checked once, whichever assessments are checked."""
+    dataset, diagnostics, verified = Dataset(), [], 0
+    for file in project.incident_files():
+        subject, doc, problems = load_incidents(file, project)
+        diagnostics += placeholders.in_assessment(doc, problems)
+        if doc is not None:
+            suppressions.add(doc, complete=subject is not None)
+        if subject is None or doc is None:
+            dataset.complete = False
+            continue
+        problems, locations = _check_document(subject, doc, registry, library, config)
+        diagnostics += problems
+        verified += len(locations)
+        dataset.files.append(subject)
+        dataset.docs[subject.path] = doc
+        dataset.located.update({(subject.path, number): where for number, where in locations.items()})
+        dataset.complete &= len(locations) == len(subject.citations)
+    diagnostics += repeated_ids(dataset)
+    return dataset, diagnostics, verified
 
 
 @dataclass(frozen=True)
@@ -131,6 +173,45 @@ class RenderJob:
     registry: Registry
     texts: dict[str, str]  # cited source path -> text
     formats: tuple[str, ...]
+
+
+    @property
+    def name(self) -> str:
+        return self.checked.assessment.name
+
+    def render(self) -> "Rendered":
+        return render_briefing(self)
+
+
+@dataclass(frozen=True)
+class OverviewJob:
+    """The overview of incidents/, rendered in a worker like a briefing."""
+
+    project: Project
+    incidents: list[Incident]
+    registry: Registry
+    formats: tuple[str, ...]  # of "html", "pdf"
+    day: str  # YYYY-MM-DD the page says it was built on (from the data: builds are reproducible)
+    name: str = "overview"
+    texts: dict[str, str] = field(default_factory=dict)  # no passages are shown: no source texts
+
+    def render(self) -> "Rendered":
+        from .overview import overview_charts, overview_html
+        from .render import environment
+
+        html = overview_html(environment(self.project), self.incidents, self.registry,
+                             overview_charts(self.incidents), self.day)
+        reports = self.project.reports_dir
+        outputs, warnings = [], []
+        if "html" in self.formats:
+            outputs.append((reports / "overview.html", html.encode("utf-8")))
+        if "pdf" in self.formats:
+            from .pdf import render_pdf
+
+            pdf, refused = render_pdf(html, self.project.root, self.day)
+            warnings += [f"overview: refused to load {url}" for url in refused]
+            outputs.append((reports / "overview.pdf", pdf))
+        return Rendered(outputs, warnings)
 
 
 @dataclass(frozen=True)
@@ -194,9 +275,10 @@ def build(
             assert source is not None  # every citation resolved, or check() would have failed
             texts[path] = source.context_text
         render_jobs.append(RenderJob(project, checked, registry, texts, wanted))
-    rendered = _render_all(render_jobs, jobs, progress)
+    exports, overview = _dataset_outputs(project, plan, result.check, registry)
+    rendered = _render_all([*([overview] if overview else []), *render_jobs], jobs, progress)
     _sources_unchanged(result.check, render_jobs)
-    outputs = [output for r in rendered for output in r.outputs]
+    outputs = [output for r in rendered for output in r.outputs] + exports
     result.warnings = [w for r in rendered for w in r.warnings]
     if plan.index_pending:  # now that the briefings read in this run have their entries
         fresh = {c.assessment.name: index_entry(c.assessment) for c in result.check.assessments}
@@ -214,6 +296,36 @@ def build(
     return result
 
 
+def _dataset_outputs(project: Project, plan: BuildPlan, checked: CheckResult,
+                     registry: Registry) -> tuple[list[tuple[Path, bytes]], OverviewJob | None]:
+    """The exports of incidents/ that are stale (made here: they are quick), and the overview's
+    render job when the overview is stale."""
+    stale = {key.rsplit("/", 1)[1] for key in plan.dataset_keys if key in plan.reasons}
+    incidents = checked.dataset.incidents
+    plan.dataset_sources = sorted({c.source for i in incidents for c in i.citations})
+    reports = project.reports_dir
+    exports: list[tuple[Path, bytes]] = []
+    if stale & {"incidents.csv", "incidents.json", "threatbrief.stix.json"}:
+        from . import export
+
+        if "incidents.csv" in stale:
+            exports.append((reports / "incidents.csv", export.incidents_csv(incidents, registry)))
+        if "incidents.json" in stale:
+            exports.append((reports / "incidents.json", export.incidents_json(incidents, registry)))
+        if "threatbrief.stix.json" in stale:
+            assessments = [c.assessment for c in checked.assessments]
+            exports.append((reports / "threatbrief.stix.json", export.stix_bundle(incidents, registry, assessments)))
+    formats = tuple(fmt for fmt in ("html", "pdf") if f"overview.{fmt}" in stale)
+    overview = OverviewJob(project, incidents, registry, formats, _dataset_day(incidents)) if formats else None
+    return exports, overview
+
+
+def _dataset_day(incidents: list[Incident]) -> str:
+    """The latest day the dataset's dates reach: the overview's date, the same on every build."""
+    days = [i.date.latest for i in incidents if i.date.latest]
+    return max(days).isoformat() if days else "1970-01-01"
+
+
 def _nothing_skipped(checked: CheckResult, plan: BuildPlan) -> None:
     """An assessment that passed check but could not be fully verified is never left out quietly."""
     built = {c.assessment.name for c in checked.assessments}
@@ -222,20 +334,24 @@ def _nothing_skipped(checked: CheckResult, plan: BuildPlan) -> None:
         raise BuildError(f"not built: {', '.join(skipped)} (some citations could not be verified); nothing was written")
 
 
+def _render(job: RenderJob | OverviewJob) -> Rendered:
+    return job.render()
+
+
 def _render_all(
-    render_jobs: list[RenderJob], jobs: int, progress: Callable[[str, float, int, int], None] | None
+    render_jobs: list[RenderJob | OverviewJob], jobs: int, progress: Callable[[str, float, int, int], None] | None
 ) -> list[Rendered]:
     """Render in worker processes (WeasyPrint is CPU-bound and not thread-friendly)."""
     rendered: list[Rendered] = []
 
-    def report(job: RenderJob, seconds: float) -> None:
+    def report(job: RenderJob | OverviewJob, seconds: float) -> None:
         if progress:
-            progress(job.checked.assessment.name, seconds, len(rendered), len(render_jobs))
+            progress(job.name, seconds, len(rendered), len(render_jobs))
 
     try:
         if jobs > 1 and len(render_jobs) > 1:
             with ProcessPoolExecutor(max_workers=min(jobs, len(render_jobs))) as pool:
-                started = {pool.submit(render_briefing, job): (job, time.perf_counter()) for job in render_jobs}
+                started = {pool.submit(_render, job): (job, time.perf_counter()) for job in render_jobs}
                 for future in as_completed(started):
                     job, t0 = started[future]
                     rendered.append(future.result())
@@ -243,7 +359,7 @@ def _render_all(
         else:
             for job in render_jobs:
                 t0 = time.perf_counter()
-                rendered.append(render_briefing(job))
+                rendered.append(job.render())
                 report(job, time.perf_counter() - t0)
     except BrokenProcessPool as exc:
         raise BuildError(f"a render worker died ({exc}); no report was written") from None

@@ -127,10 +127,10 @@ def quiet(problems: list[Diagnostic], assessment: Assessment, doc: YamlDoc) -> l
     for i, section in enumerate(assessment.sections):
         if MARK in section.body:
             explained.add(("C011", *doc.mark(("sections", i, "title"))))
-    for i, incident in enumerate(assessment.incidents):
+    for incident in assessment.incidents:
         unwritten_quote = any(in_citation(c) for c in incident.citations)
         for field, code in _FACT_CODES.items():
             value = getattr(incident, field)
             if unwritten_quote or (isinstance(value, str) and MARK in value):
-                explained.add((code, *doc.mark(("incidents", i, field))))
+                explained.add((code, *doc.mark(incident.yaml_path + (field,))))
     return [p for p in problems if (p.code, p.line, p.col) not in explained]

@@ -18,6 +18,8 @@ from .model import Assessment, CheckedAssessment
 from .project import Project, slug
 
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+# What a full build makes of incidents/ (README, "Incidents"), in reports/
+DATASET_OUTPUTS = ("overview.html", "overview.pdf", "incidents.csv", "incidents.json", "threatbrief.stix.json")
 _CONFIDENCE = ("low", "moderate", "high")
 
 
@@ -52,6 +54,8 @@ class BuildPlan:
     index_files: dict[str, str] = field(default_factory=dict)  # every assessment file -> digest
     index_pending: bool = False  # the index depends on entries known only once stale briefings are read
     index_shown: list[dict[str, Any]] = field(default_factory=list)  # what the index shows, once judged
+    dataset_keys: list[str] = field(default_factory=list)  # overview and exports this build judged
+    dataset_sources: list[str] = field(default_factory=list)  # sources the dataset cites, once checked
 
     def _source_inputs(self, paths: Iterable[str]) -> dict[str, str]:
         """A cited source's inputs: its file and its registry entry (grade, title, …).
@@ -66,6 +70,11 @@ class BuildPlan:
             inputs[f"sources/{path}"] = self.fingerprints.digest(f"sources/{path}")
             inputs[f"registry:{path}"] = self.registry_entries.get(path, "")
         return inputs
+
+    def _incident_inputs(self, keys: Iterable[str]) -> dict[str, str]:
+        """The files of incidents/ whose incidents a briefing lists (from the manifest, or from
+        the checked assessment); a key that could leave the project is dropped."""
+        return {key: self.fingerprints.digest(key) for key in keys if manifest.safe_key(key)}
 
     @classmethod
     def make(cls, project: Project, names: list[str] | None, formats: tuple[str, ...], force: bool) -> "BuildPlan":
@@ -97,11 +106,14 @@ class BuildPlan:
             for fmt in formats:
                 key = f"{reports}/{name}.{fmt}"
                 record = previous.targets.get(key)
-                cited = plan._source_inputs(p.removeprefix("registry:") for p in (record.inputs if record else {})
-                                            if p.startswith("registry:"))
-                plan._judge(key, {**common, **own, **cited}, force)
+                recorded = record.inputs if record else {}
+                cited = plan._source_inputs(p.removeprefix("registry:") for p in recorded if p.startswith("registry:"))
+                listed = plan._incident_inputs(p for p in recorded if p.startswith("incidents/"))
+                plan._judge(key, {**common, **own, **cited, **listed}, force)
             if any(f"{reports}/{name}.{fmt}" in plan.reasons for fmt in formats):
                 plan.to_check.append(file.stem)
+        if names is None:
+            plan._judge_dataset(formats, force)
         # A build of every assessment's HTML writes the index; any other build refreshes the index
         # a previous build wrote, so that it never shows what a briefing no longer says.
         if ("html" in formats and names is None) or plan.index_key in previous.targets:
@@ -115,6 +127,29 @@ class BuildPlan:
             if not plan.index_pending:
                 plan.judge_index({}, [], force)
         return plan
+
+    def _judge_dataset(self, formats: tuple[str, ...], force: bool) -> None:
+        """The overview and the exports, built by a full build from incidents/ and the registry
+        alone (the STIX bundle also holds a report per assessment, so every assessment file is an
+        input of it). When one is stale, every assessment is checked: the bundle needs them all."""
+        incident_files = self.project.incident_files()
+        reports = self.project.key(self.project.reports_dir)
+        targets = [f"{reports}/{name}" for name in DATASET_OUTPUTS
+                   if not name.startswith("overview.") or name.rsplit(".", 1)[1] in formats]
+        if not incident_files and not any(key in self.previous.targets for key in targets):
+            return  # a project without a dataset: nothing to build
+        files = {self.project.key(f): self.fingerprints.digest(self.project.key(f)) for f in incident_files}
+        assessments = {self.project.key(f): self.fingerprints.digest(self.project.key(f))
+                       for f in self.project.assessment_files()}
+        for key in targets:
+            record = self.previous.targets.get(key)
+            recorded = record.inputs if record else {}
+            cited = self._source_inputs(p.removeprefix("registry:") for p in recorded if p.startswith("registry:"))
+            inputs = {**self.common, **files, **cited, **(assessments if key.endswith(".stix.json") else {})}
+            self._judge(key, inputs, force)
+            self.dataset_keys.append(key)
+        if any(key in self.reasons for key in self.dataset_keys):
+            self.to_check[:] = list(dict.fromkeys(self.to_check + [f.stem for f in self.project.assessment_files()]))
 
     def judge_index(self, fresh: dict[str, dict[str, Any]], written: list[str], force: bool) -> bool:
         """Whether reports/index.html must be written, from what it would show: each built
@@ -174,8 +209,11 @@ class BuildPlan:
             built = checked.get(path.stem)
             if key == self.index_key:
                 extra["entries"] = {e["name"]: {k: v for k, v in e.items() if k != "formats"} for e in self.index_shown}
+            elif key in self.dataset_keys:
+                inputs.update(self._source_inputs(self.dataset_sources))
             elif built is not None:
                 inputs.update(self._source_inputs(built.assessment.cited_sources()))
+                inputs.update(self._incident_inputs(built.assessment.incident_files))
                 extra["index"] = index_entry(built.assessment)
             targets[key] = manifest.Target(inputs, manifest.sha256_bytes(data), extra)
             self.fingerprints.current[key] = _stamp(path, data)

@@ -156,6 +156,18 @@ class Project:
         except ValueError:
             return str(path)
 
+    @property
+    def incidents_dir(self) -> Path:
+        return self.root / "incidents"
+
+    def incident_files(self) -> list[Path]:
+        """incidents/**/*.yaml, the project's incident dataset, in a stable order (links are read
+        only if they stay inside the project: see loader.load_incidents)."""
+        folder = self.incidents_dir
+        if not folder.is_dir() or folder.is_symlink():
+            return []
+        return sorted(folder.rglob("*.yaml"))
+
     def assessment_files(self, names: list[str] | None = None) -> list[Path]:
         """assessments/*.yaml (all, or those whose stem or output name is in `names`)."""
         files = sorted(self.assessments_dir.glob("*.yaml")) if self.assessments_dir.is_dir() else []

@@ -385,7 +385,8 @@ def _owner(assessment: Assessment, citation: Citation) -> str:
         return f"Key judgment {index + 1}"
     if kind == "sections":
         return assessment.sections[index].title
-    return f"Incident: {assessment.incidents[index].title}"
+    incident = next(i for i in assessment.incidents if any(c.number == citation.number for c in i.citations))
+    return f"Incident: {incident.title}"
 
 
 def index_html(env: jinja2.Environment, entries: list[dict[str, Any]]) -> str:

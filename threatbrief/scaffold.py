@@ -110,10 +110,23 @@ jobs:
 """
 
 
+_INCIDENTS_README = """\
+# Incidents
+
+The project's incident dataset: each event recorded once, in a file of its own choosing here
+(one per country, or per year), as `incidents: [ … ]` records with the passages that report them
+(the format of an assessment's incidents; schema: `.threatbrief/schemas/incidents.schema.json`).
+An assessment lists the ids of the incidents it discusses: `incidents: [takhar-2024-03-12]`.
+`threatbrief build` makes `reports/overview.html` and `.pdf`, and the exports `incidents.csv`,
+`incidents.json` and `threatbrief.stix.json`, from these files.
+"""
+
+
 def _project_files() -> dict[str, bytes]:
     """Every file `init` writes, by path in the project."""
     text = {
         "assessments/.gitkeep": "",
+        "incidents/README.md": _INCIDENTS_README,
         "sources/sources.yaml": REGISTRY_TEMPLATE,
         "reports/README.md": _REPORTS_README,
         "templates/README.md": _TEMPLATES_README,

@@ -37,7 +37,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     if _missing():
         pytest.skip(_missing())
     root = tmp_path_factory.mktemp("axe") / "project"
-    for part in ("assessments", "sources", ".threatbrief"):
+    for part in ("assessments", "incidents", "sources", ".threatbrief"):
         shutil.copytree(REPO / part, root / part)
     from threatbrief.pipeline import build
     from threatbrief.project import Project
