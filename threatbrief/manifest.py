@@ -22,7 +22,7 @@ VERSION = 2  # 2: outputs named by slug, every path confined to the project
 FILE_NAME = ".threatbrief-manifest.json"
 MAX_MANIFEST_BYTES = 64 * 1024 * 1024
 MAX_INPUT_BYTES = 64 * 1024 * 1024  # the largest file the manifest will hash (registry limit)
-_PSEUDO_INPUTS = ("<tool>", "<settings>")  # inputs that are not files
+_PSEUDO_INPUTS = ("<tool>", "<settings>", "<dataset>")  # inputs that are not files
 _HEX = frozenset("0123456789abcdef")
 
 

@@ -286,7 +286,7 @@ def build(
     if plan.index_key in plan.reasons:
         from .render import environment, index_html
 
-        index = index_html(environment(project), plan.index_shown)
+        index = index_html(environment(project), plan.index_shown, plan.dataset_built(written=[]))
         outputs.append((project.reports_dir / "index.html", index.encode("utf-8")))
     for path, data in outputs:
         write_atomic(path, data)

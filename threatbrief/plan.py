@@ -165,12 +165,19 @@ class BuildPlan:
             formats = [fmt for fmt in ("html", "pdf") if f"{reports}/{name}.{fmt}" in built]
             if entry is not None and formats:
                 shown.append({**entry, "formats": formats})
-        inputs = {**self.common, **self.index_files}
+        inputs = {**self.common, **self.index_files,
+                  "<dataset>": manifest.sha256_bytes(",".join(self.dataset_built(written)).encode())}
         inputs.update({f"briefing:{e['name']}": manifest.sha256_bytes(json.dumps(e, sort_keys=True).encode())
                        for e in shown})
         self._judge(self.index_key, inputs, force)
         self.index_shown = shown
         return self.index_key in self.reasons
+
+    def dataset_built(self, written: list[str] = ()) -> tuple[str, ...]:  # type: ignore[assignment]
+        """The overview and exports that exist after this build (file names), for the index's links."""
+        reports = self.project.key(self.project.reports_dir)
+        built = set(self.previous.targets) | set(written) | set(self.dataset_keys)
+        return tuple(name for name in DATASET_OUTPUTS if f"{reports}/{name}" in built)
 
     def _judge(self, key: str, inputs: dict[str, str], force: bool) -> None:
         self.inputs[key] = inputs

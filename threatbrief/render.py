@@ -389,9 +389,10 @@ def _owner(assessment: Assessment, citation: Citation) -> str:
     return f"Incident: {incident.title}"
 
 
-def index_html(env: jinja2.Environment, entries: list[dict[str, Any]]) -> str:
+def index_html(env: jinja2.Environment, entries: list[dict[str, Any]], dataset: tuple[str, ...] = ()) -> str:
     """The list of briefings, newest first and grouped by year, from each one's index entry
-    (`plan.index_entry`, with the formats built: `formats`)."""
+    (`plan.index_entry`, with the formats built: `formats`), and links to the overview and the
+    exports of incidents/ that were built (`dataset`: their file names)."""
     items = sorted(sorted(entries, key=lambda e: e["title"]), key=lambda e: e["date"], reverse=True)
     years = [(year, list(group)) for year, group in itertools.groupby(items, key=lambda e: e["date"][:4])]
-    return env.get_template("index.html.j2").render(assessments=items, years=years)
+    return env.get_template("index.html.j2").render(assessments=items, years=years, dataset=dataset)
