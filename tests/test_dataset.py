@@ -126,3 +126,12 @@ def test_editing_the_dataset_rebuilds_the_overview_exports_and_the_briefings_lis
     assert rebuilt == ["border.html", "incidents.csv", "incidents.json", "overview.html", "second.html",
                        "threatbrief.stix.json"]
     assert build(Project.at(desk), formats=HTML).reasons == {}  # and then nothing is left to do
+
+
+def test_a_listed_incident_may_not_carry_a_stricter_source_into_a_briefing(desk: Path) -> None:
+    """The dataset itself may cite any source; an assessment listing the incident is held to it."""
+    edit(desk / "sources" / "sources.yaml", "reliability: D", "reliability: D\n    tlp: \"TLP:RED\"")
+    problems = [(code, path, message) for code, path, _, message in _diagnostics(desk) if code == "T003"]
+    assert problems and all(path.startswith("assessments/") for _, path, _ in problems)
+    assert ("T003", "assessments/second.yaml",
+            "incident 'convoy-attack' cites sources/second.txt, TLP:RED, stricter than this assessment's TLP:AMBER") in problems

@@ -14,7 +14,7 @@ import difflib
 from dataclasses import dataclass, field
 
 from .diagnostics import Diagnostic
-from .model import Assessment, Citation, Incident, Located
+from .model import Assessment, Citation, Incident, Located, Registry
 from .yamlfile import YamlDoc
 
 
@@ -60,11 +60,12 @@ def repeated_ids(dataset: Dataset) -> list[Diagnostic]:
     return problems
 
 
-def resolve(assessment: Assessment, locations: dict[int, Located],
-            dataset: Dataset) -> tuple[Assessment, dict[int, Located], list[Diagnostic]]:
+def resolve(assessment: Assessment, locations: dict[int, Located], dataset: Dataset,
+            registry: Registry | None = None) -> tuple[Assessment, dict[int, Located], list[Diagnostic]]:
     """The assessment with the incidents it lists by id, as if it recorded them itself: their
     citations numbered after its own, with the places their quotes were found. A003 for an id
-    the dataset does not hold."""
+    the dataset does not hold; T003 where a listed incident cites a source stricter than the
+    assessment's TLP (its briefing would carry that source's passage)."""
     if not assessment.incident_refs:
         return assessment, locations, []
     known = dataset.by_id()
@@ -83,6 +84,7 @@ def resolve(assessment: Assessment, locations: dict[int, Located],
             continue
         if any(i.id == incident_id for i in incidents):
             continue  # listed twice, or recorded here too (A001 or A004 says so)
+        problems += _stricter_sources(assessment, incident, registry, (line, col))
         own = []
         for citation, where in zip(incident.citations, dataset.locations(incident)):
             copy = dataclasses.replace(citation, number=len(citations) + 1)
@@ -95,6 +97,24 @@ def resolve(assessment: Assessment, locations: dict[int, Located],
     resolved = dataclasses.replace(assessment, incidents=incidents, citations=citations,
                                    incident_files=tuple(sorted(set(files))))
     return resolved, locations, problems
+
+
+def _stricter_sources(assessment: Assessment, incident: Incident, registry: Registry | None,
+                      mark: tuple[int, int]) -> list[Diagnostic]:
+    from .tradecraft import TLP_ORDER
+
+    if registry is None or assessment.tlp not in TLP_ORDER:
+        return []
+    level = TLP_ORDER.index(assessment.tlp)
+    problems = []
+    for path in sorted({c.source for c in incident.citations}):
+        source = registry.sources.get(path)
+        if source is not None and source.tlp in TLP_ORDER and TLP_ORDER.index(source.tlp) > level:
+            problems.append(Diagnostic(
+                assessment.path, *mark, "T003",
+                f"incident {incident.id!r} cites sources/{path}, {source.tlp}, stricter than this assessment's "
+                f"{assessment.tlp}", f"raise the assessment's tlp to {source.tlp}, or do not list the incident"))
+    return problems
 
 
 def _event_key(incident: Incident) -> tuple[str, ...] | None:

@@ -242,7 +242,9 @@ class _AssessmentBuilder:
         """An incidents/ file, as an assessment of incidents alone: every check of incidents and
         their citations applies to it unchanged."""
         incidents = [self._incident(i, raw) for i, raw in enumerate(self.doc.data["incidents"])]
-        return Assessment(name=self.name, path=self.doc.path, title="", short_title="", date="", tlp="TLP:CLEAR",
+        # TLP:RED: a file of incidents is not distributed itself, so no source is too strict for
+        # it (T003); an assessment listing its incidents is held to their sources (dataset.resolve).
+        return Assessment(name=self.name, path=self.doc.path, title="", short_title="", date="", tlp="TLP:RED",
                           authors=[], scope="", key_judgments=[], summary="", sections=[], incidents=incidents,
                           citations=self.citations)
 

@@ -254,7 +254,8 @@ def overview(incidents: list[Incident], registry: Registry, charts: list[Chart],
     # The range runs over the dates known to the day or month; dates known only to a year or a
     # span are named beside it (one "2024" would otherwise stretch the range to 1 Jan–31 Dec).
     precise = [i for i in dated if i.date.precision in ("day", "month")] or dated
-    coarse = tuple(i for i in dated if i not in precise)
+    precise_ids = {id(i) for i in precise}  # by identity: comparing whole records was quadratic
+    coarse = tuple(i for i in dated if id(i) not in precise_ids)
     first = min(precise, key=lambda i: (i.date.earliest, i.id)) if precise else None
     last = max(precise, key=lambda i: (i.date.latest, i.id)) if precise else None
     per_country = Counter(i.country for i in incidents)

@@ -97,7 +97,7 @@ def check(project: Project, names: list[str] | None = None, strict: bool = False
             continue
         problems, locations = _check_document(subject, doc, registry, library, config)
         verified += len(locations)
-        subject, locations, unknown = resolve(subject, locations, dataset)
+        subject, locations, unknown = resolve(subject, locations, dataset, registry)
         problems += unknown
         diagnostics += partial.keep(problems) if partial else problems
         if partial:
