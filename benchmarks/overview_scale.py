@@ -18,8 +18,8 @@
    source with its sha256 (every source is cited); assessments/brief.yaml is one small assessment
    (two key judgments, a section) listing six incident ids, so that a build has a briefing to make.
    No two records share kind, date, place and target, so A004 stays quiet. No source carries a TLP
-   unless --restricted FRACTION marks that share TLP:GREEN: a file of incidents/ is checked as a
-   TLP:CLEAR assessment, so a dataset citing a TLP:GREEN source fails `check` with T003.
+   unless --restricted FRACTION marks that share TLP:GREEN (the overview's TLP is then TLP:GREEN; an
+   assessment listing an incident that cites one must be TLP:GREEN or stricter, or `check` says T003).
 2. Runs, each in a fresh process, with wall time and peak RSS from /usr/bin/time -v (or, with
    --rusage or without it, from getrusage(RUSAGE_CHILDREN) in a helper process):
      check   `build.py -C OUT check` (must exit 0; warnings allowed);
