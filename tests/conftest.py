@@ -108,3 +108,21 @@ def line_of(path: Path, needle: str) -> int:
 
 def project(root: Path) -> Project:
     return Project.at(root)
+
+
+# Browser tests (marked `browser`, run by `make test-browser`): Debian's Chromium driven by
+# puppeteer-core from .browser-test/, opening a built page with and without scripts.
+BROWSER = shutil.which("chromium") or shutil.which("chromium-browser")
+NODE_MODULES = Path(os.environ.get("THREATBRIEF_NODE_MODULES", REPO / ".browser-test" / "node_modules"))
+PUPPETEER_START = r"""
+const puppeteer = require("puppeteer-core");
+const fs = require("fs");
+(async () => {
+  const browser = await puppeteer.launch({ executablePath: process.env.CHROMIUM, headless: true,
+    args: ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"] });
+  const out = {};
+  for (const js of [false, true]) {
+    const page = await browser.newPage();
+    await page.setJavaScriptEnabled(js);
+    const fetched = [];
+"""

@@ -14,6 +14,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from conftest import BROWSER, NODE_MODULES, PUPPETEER_START
 
 from threatbrief.model import Citation, FuzzyDate, Incident, Registry, Source
 from threatbrief.overview import UNATTRIBUTED, overview, overview_charts, overview_html, overview_tlp
@@ -218,19 +219,7 @@ def test_the_pdf_holds_the_charts_data_and_every_incident(pdf_pages: list[str]) 
     assert "date unknown" in flat
 
 
-BROWSER = shutil.which("chromium") or shutil.which("chromium-browser")
-NODE_MODULES = Path(os.environ.get("THREATBRIEF_NODE_MODULES", Path(__file__).parent.parent / ".browser-test" / "node_modules"))
-TABLE_CHECK = r"""
-const puppeteer = require("puppeteer-core");
-const fs = require("fs");
-(async () => {
-  const browser = await puppeteer.launch({ executablePath: process.env.CHROMIUM, headless: true,
-    args: ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"] });
-  const out = {};
-  for (const js of [false, true]) {
-    const page = await browser.newPage();
-    await page.setJavaScriptEnabled(js);
-    const fetched = [];
+TABLE_CHECK = PUPPETEER_START + r"""
     page.on("request", (r) => {  // the charts' data: URIs are the page's own
       if (r.url() !== "file://" + process.argv[2] && !r.url().startsWith("data:")) { fetched.push(r.url()); } });
     await page.goto("file://" + process.argv[2], { waitUntil: "load" });

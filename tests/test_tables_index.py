@@ -20,7 +20,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import REPO, add_second_assessment, edit
+from conftest import BROWSER, NODE_MODULES, PUPPETEER_START, add_second_assessment, edit
 from pypdf import PdfReader
 from pypdf.generic import ArrayObject, DictionaryObject
 
@@ -251,18 +251,7 @@ def test_the_index_is_self_contained_and_its_filter_degrades(tmp_path: Path) -> 
         assert f'class="{selector[1:]}"' in page
 
 
-BROWSER = shutil.which("chromium") or shutil.which("chromium-browser")
-NODE_MODULES = Path(os.environ.get("THREATBRIEF_NODE_MODULES", REPO / ".browser-test" / "node_modules"))
-FILTER_CHECK = r"""
-const puppeteer = require("puppeteer-core");
-(async () => {
-  const browser = await puppeteer.launch({ executablePath: process.env.CHROMIUM, headless: true,
-    args: ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"] });
-  const out = {};
-  for (const js of [false, true]) {
-    const page = await browser.newPage();
-    await page.setJavaScriptEnabled(js);
-    const fetched = [];
+FILTER_CHECK = PUPPETEER_START + r"""
     page.on("request", (r) => { if (r.url() !== "file://" + process.argv[2]) fetched.push(r.url()); });
     await page.goto("file://" + process.argv[2], { waitUntil: "load" });
     const shown = () => page.evaluate(() => [...document.querySelectorAll("article.briefing")]
