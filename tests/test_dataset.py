@@ -135,3 +135,12 @@ def test_a_listed_incident_may_not_carry_a_stricter_source_into_a_briefing(desk:
     assert problems and all(path.startswith("assessments/") for _, path, _ in problems)
     assert ("T003", "assessments/second.yaml",
             "incident 'convoy-attack' cites sources/second.txt, TLP:RED, stricter than this assessment's TLP:AMBER") in problems
+
+
+def test_a_file_of_incidents_linked_out_of_the_project_is_not_read(desk: Path) -> None:
+    import os
+
+    os.symlink("/etc/hostname", desk / "incidents" / "outside.yaml")
+    os.symlink("..", desk / "incidents" / "loop")  # a folder link: not followed, no endless walk
+    problems = [(d.code, d.path) for d in check(Project.at(desk)).diagnostics]
+    assert problems == [("Y004", "incidents/outside.yaml")]
