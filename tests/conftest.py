@@ -126,3 +126,11 @@ const fs = require("fs");
     await page.setJavaScriptEnabled(js);
     const fetched = [];
 """
+PUPPETEER_END = r"""
+    out[js ? "js" : "nojs"] = state;
+    await page.close();
+  }
+  await browser.close();
+  console.log(JSON.stringify(out));
+})().catch((e) => { console.error(String(e)); process.exit(2); });
+"""

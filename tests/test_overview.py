@@ -14,7 +14,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import BROWSER, NODE_MODULES, PUPPETEER_START
+from conftest import BROWSER, NODE_MODULES, PUPPETEER_END, PUPPETEER_START
 
 from threatbrief.model import Citation, FuzzyDate, Incident, Registry, Source
 from threatbrief.overview import UNATTRIBUTED, overview, overview_charts, overview_html, overview_tlp
@@ -256,13 +256,7 @@ TABLE_CHECK = PUPPETEER_START + r"""
         values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"] } }));
       state.axe = report.violations.map((v) => v.id + ": " + v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join(", "));
     }
-    out[js ? "js" : "nojs"] = state;
-    await page.close();
-  }
-  await browser.close();
-  console.log(JSON.stringify(out));
-})().catch((e) => { console.error(String(e)); process.exit(2); });
-"""
+""" + PUPPETEER_END
 
 
 @pytest.mark.browser

@@ -20,7 +20,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import BROWSER, NODE_MODULES, PUPPETEER_START, add_second_assessment, edit
+from conftest import BROWSER, NODE_MODULES, PUPPETEER_END, PUPPETEER_START, add_second_assessment, edit
 from pypdf import PdfReader
 from pypdf.generic import ArrayObject, DictionaryObject
 
@@ -265,13 +265,7 @@ FILTER_CHECK = PUPPETEER_START + r"""
           .filter((s) => !s.hidden).map((s) => s.id)) };
       }
     }
-    out[js ? "js" : "nojs"] = state;
-    await page.close();
-  }
-  await browser.close();
-  console.log(JSON.stringify(out));
-})().catch((e) => { console.error(String(e)); process.exit(2); });
-"""
+""" + PUPPETEER_END
 
 
 @pytest.mark.browser

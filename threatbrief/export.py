@@ -188,15 +188,9 @@ def incidents_csv(incidents: list[Incident], registry: Registry) -> bytes:
 # JSON
 
 
-def _json_incident(incident: Incident, registry: Registry) -> dict[str, Any]:
-    when = incident.date
+def _where_and_who(incident: Incident) -> dict[str, Any]:
+    """The fields the JSON export and the STIX extension both carry as recorded."""
     return {
-        "id": incident.id,
-        "title": incident.title,
-        "kind": incident.kind,
-        "date": {"text": when.text, "precision": when.precision, "earliest": _iso(when.earliest),
-                 "latest": _iso(when.latest), "label": when.label, "time_precision": time_precision(when)},
-        "date_note": incident.date_note,
         "country": incident.country,
         "province": incident.province,
         "district": incident.district,
@@ -207,6 +201,19 @@ def _json_incident(incident: Incident, registry: Registry) -> dict[str, Any]:
         "perpetrator": incident.perpetrator,
         "claimed": incident.claimed,
         "claim_note": incident.claim_note,
+    }
+
+
+def _json_incident(incident: Incident, registry: Registry) -> dict[str, Any]:
+    when = incident.date
+    return {
+        "id": incident.id,
+        "title": incident.title,
+        "kind": incident.kind,
+        "date": {"text": when.text, "precision": when.precision, "earliest": _iso(when.earliest),
+                 "latest": _iso(when.latest), "label": when.label, "time_precision": time_precision(when)},
+        "date_note": incident.date_note,
+        **_where_and_who(incident),
         "killed": {"total": incident.killed, "parts": list(incident.killed_parts), "word": incident.killed_word},
         "wounded": {"total": incident.wounded, "parts": list(incident.wounded_parts)},
         "summary": incident.summary,
@@ -375,16 +382,7 @@ def _extension(incident: Incident) -> dict[str, Any]:
         "date_label": when.label,
         "date_note": incident.date_note,
         "time_precision": time_precision(when),
-        "country": incident.country,
-        "province": incident.province,
-        "district": incident.district,
-        "place": incident.place,
-        "attack_type": incident.attack_type,
-        "target_type": incident.target_type,
-        "target_nationality": incident.target_nationality,
-        "perpetrator": incident.perpetrator,
-        "claimed": incident.claimed,
-        "claim_note": incident.claim_note,
+        **_where_and_who(incident),
         "killed": incident.killed,
         "killed_parts": list(incident.killed_parts),
         "killed_word": incident.killed_word,
