@@ -52,7 +52,11 @@ def _check_citation(
         problems.append(_at(path, citation.quote_mark, "C002",
                             f"quote {citation.quote!r} is too short to verify (under {MIN_QUOTE_CHARS} characters)",
                             "quote the whole clause that supports the claim"))
-    spans = locate(citation.quote, source.text, lambda: source.normalized)
+    spans = library.verified.get(citation.quote, source.identity)
+    if spans is None or spans[-1][1] > len(source.text):
+        spans = locate(citation.quote, source.text, lambda: source.normalized, lambda: source.folded)
+        if spans is not None:
+            library.verified.put(citation.quote, source.identity, spans)
     if spans is None:
         problems.append(_not_found(citation, path, source, registry, library))
         return None, problems
@@ -89,7 +93,7 @@ def _found_elsewhere(citation: Citation, registry: Registry | None, library: Sou
         other, _, _ = library.get(path)
         if other is None or (words and words[0] not in other.text):  # cheap filter before matching
             continue
-        spans = locate(citation.quote, other.text, lambda: other.normalized)
+        spans = locate(citation.quote, other.text, lambda: other.normalized, lambda: other.folded)
         if spans:
             return other.where(spans[0][0])
     return ""

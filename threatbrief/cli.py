@@ -12,12 +12,15 @@ import shlex
 import signal
 import sys
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from . import __version__, registry_edit, scaffold
 from .diagnostics import RULES, format_github, format_json, format_text, printable, summary_line
-from .pipeline import BuildError, CheckResult, build, check, clean
+from .pipeline import BuildError, build, check, clean
 from .project import CONFIG_FILE, Project, slug
+
+if TYPE_CHECKING:
+    from .checker import CheckResult
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -37,6 +40,11 @@ def _parser() -> argparse.ArgumentParser:
     p_build.add_argument("--explain", action="store_true", help="say why each output is rebuilt")
     p_check = sub.add_parser("check", help="validate assessments, registry and every citation; write nothing")
     p_check.add_argument("names", nargs="*", metavar="NAME", help="assessment names (default: all)")
+    p_check.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1, metavar="N",
+                         help="check assessments in N parallel processes (default: number of cores); "
+                              "the output is the same for any N")
+    p_check.add_argument("--no-cache", action="store_true",
+                         help="verify everything again: neither read nor write .threatbrief/cache/check/")
     p_check.add_argument("--format", choices=["text", "json", "github"], default="text",
                          help="text (default), json, or github (GitHub Actions annotations)")
     for p in (p_build, p_check):
@@ -100,8 +108,10 @@ def _main(argv: list[str] | None) -> int:
               file=sys.stderr)
         return 1
     if command == "check":
+        if args.jobs < 1:
+            _parser().error("-j/--jobs must be at least 1")
         names = [_as_name(n) for n in args.names]
-        return _unknown_names(project, names) or _check(project, names, args.format, args.strict)
+        return _unknown_names(project, names) or _check(project, names, args.format, args.strict, args.jobs, not args.no_cache)
     if command == "clean":
         return _clean(project)
     if command == "new":
@@ -156,8 +166,8 @@ def _print_diagnostics(result: CheckResult, fmt: str = "text") -> None:
     print(summary_line(diagnostics, f"checked {result.files} files, {result.verified} citations verified", suppressed))
 
 
-def _check(project: Project, names: list[str], fmt: str, strict: bool) -> int:
-    result = check(project, names or None, strict)
+def _check(project: Project, names: list[str], fmt: str, strict: bool, jobs: int = 1, reuse: bool = True) -> int:
+    result = check(project, names or None, strict, max(jobs, 1), reuse, cache_quotes=reuse)
     _print_diagnostics(result, fmt)
     return 0 if result.ok else 1
 

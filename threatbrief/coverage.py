@@ -46,9 +46,8 @@ def check_coverage(assessment: Assessment, doc: YamlDoc, registry: Registry | No
     return problems
 
 
-def check_uncited(registry: Registry, assessments: list[Assessment]) -> list[Diagnostic]:
+def check_uncited(registry: Registry, cited: set[str]) -> list[Diagnostic]:
     """Registered sources that no assessment cites (only meaningful when all were checked)."""
-    cited = {c.source for a in assessments for c in a.citations}
     return [
         Diagnostic(registry.path, source.mark[0], source.mark[1], "S006",
                    f"sources/{path} is registered but cited by no assessment", "cite it, or remove it from the registry")

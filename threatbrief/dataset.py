@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from .diagnostics import Diagnostic
 from .model import Assessment, Citation, Incident, Located, Registry
@@ -127,24 +128,37 @@ def _event_key(incident: Incident) -> tuple[str, ...] | None:
     return (incident.kind, incident.date.text, *place, *target)
 
 
-def duplicate_events(records: list[tuple[Incident, YamlDoc]]) -> list[Diagnostic]:
+class EventRecord(NamedTuple):
+    """What A004 compares of one incident record, and where its id stands: plain values, so a
+    check worker can send it and the check cache can keep it."""
+
+    key: tuple[str, ...] | None  # `_event_key`
+    id: str
+    path: str
+    line: int
+    col: int
+    date: str
+    location: str
+
+
+def event_record(incident: Incident, path: str, mark: tuple[int, int]) -> EventRecord:
+    return EventRecord(_event_key(incident), incident.id, path, mark[0], mark[1], incident.date.text, incident.location)
+
+
+def duplicate_events(records: list[EventRecord]) -> list[Diagnostic]:
     """A004 where two records (in incidents/ or in assessments) describe one event under two ids."""
-    first: dict[tuple[str, ...], tuple[Incident, YamlDoc]] = {}
+    first: dict[tuple[str, ...], EventRecord] = {}
     problems = []
-    for incident, doc in records:
-        key = _event_key(incident)
-        if key is None:
+    for record in records:
+        if record.key is None:
             continue
-        earlier = first.setdefault(key, (incident, doc))
-        if earlier[0] is incident or earlier[0].id == incident.id:
+        earlier = first.setdefault(record.key, record)
+        if earlier is record or earlier.id == record.id:
             continue
-        other, other_doc = earlier
-        line, col = doc.mark(incident.yaml_path + ("id",))
-        where = f"{other_doc.path}:{other_doc.mark(other.yaml_path + ('id',))[0]}"
         problems.append(Diagnostic(
-            doc.path, line, col, "A004",
-            f"incident {incident.id!r} looks like {other.id!r} ({where}): same date ({incident.date.text}), "
-            f"place ({incident.location}) and target",
+            record.path, record.line, record.col, "A004",
+            f"incident {record.id!r} looks like {earlier.id!r} ({earlier.path}:{earlier.line}): same date "
+            f"({record.date}), place ({record.location}) and target",
             "one event is one record: merge them, citing every source, and list the one id; "
             "if they are two events, tell them apart (place, target) or say so in a suppression"))
     return problems

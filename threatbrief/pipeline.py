@@ -13,45 +13,26 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
-from . import manifest, placeholders
+from . import manifest
 from .atomic import BuildError, write_atomic
-from .citations import check_assessment
-from .config import Config, load_config
-from .coverage import check_coverage, check_uncited
-from .diagnostics import Diagnostic, has_errors
-from .facts import check_facts
 from .files import NotReadable, read_regular
-from .integrity import check_judgments, check_quote_cuts
 from .limits import MAX_SOURCE_BYTES
-from .dataset import Dataset, duplicate_events, repeated_ids, resolve
-from .loader import check_names, load_assessment, load_incidents, load_registry, salvage_assessment
-from .model import Assessment, CheckedAssessment, Incident, Located, Registry
+from .model import CheckedAssessment, Incident, Registry
 from .plan import BuildPlan, index_entry
 from .project import Project, UnsafePath, slug
-from .sources import SourceLibrary, check_registry
-from .suppress import Suppressed, Suppressions, configured
-from .tradecraft import check_tradecraft
-from .yamlfile import YamlDoc
+
+if TYPE_CHECKING:
+    from .checker import CheckResult
 
 
-@dataclass
-class CheckResult:
-    registry: Registry | None
-    assessments: list[CheckedAssessment]
-    diagnostics: list[Diagnostic]
-    library: SourceLibrary
-    files: int
-    verified: int  # citations whose quote was found in its source
+def check(project: Project, names: list[str] | None = None, strict: bool = False, jobs: int = 1,
+          reuse: bool = False, cache_quotes: bool = True) -> "CheckResult":
+    """checker.check, imported on first use: a build with nothing to do needs none of it."""
+    from .checker import check as run
 
-    strict: bool = False  # warnings fail the run too (--strict)
-    suppressed: list[Suppressed] = field(default_factory=list)  # findings silenced by '# threatbrief: ignore[…]'
-    dataset: Dataset = field(default_factory=Dataset)  # incidents/, checked
-
-    @property
-    def ok(self) -> bool:
-        return not has_errors(self.diagnostics, self.strict)
+    return run(project, names, strict, jobs, reuse, cache_quotes)
 
 
 @dataclass
@@ -67,101 +48,6 @@ class BuildResult:
     @property
     def ok(self) -> bool:
         return self.check is None or self.check.ok
-
-
-def check(project: Project, names: list[str] | None = None, strict: bool = False) -> CheckResult:
-    """Every problem of the registry, the incident dataset and the assessments (all, or those
-    named), in one run."""
-    config, diagnostics = load_config(project)
-    library = SourceLibrary(project)
-    registry, registry_doc, problems = load_registry(project)
-    diagnostics += placeholders.in_registry(registry_doc, problems)
-    suppressions = Suppressions()
-    dataset, problems, verified = _check_dataset(project, registry, library, config, suppressions)
-    diagnostics += problems
-    files = project.assessment_files(names)
-    diagnostics += check_names(files, project)
-    checked = []
-    loaded = []
-    salvaged = []  # assessments that do not conform to the schema: their conforming parts, checked
-    own_records: list[tuple[Incident, YamlDoc]] = []  # incidents an assessment records itself
-    for file in files:
-        assessment, doc, problems = load_assessment(file, project)
-        diagnostics += placeholders.in_assessment(doc, problems)
-        if doc is not None:
-            suppressions.add(doc, complete=assessment is not None)
-        # Collect, then fail once: a schema error does not hide the problems of the other parts.
-        partial = salvage_assessment(file, doc) if assessment is None and doc is not None else None
-        subject = assessment or (partial.assessment if partial else None)
-        if subject is None or doc is None:
-            continue
-        problems, locations = _check_document(subject, doc, registry, library, config)
-        verified += len(locations)
-        subject, locations, unknown = resolve(subject, locations, dataset, registry)
-        problems += unknown
-        diagnostics += partial.keep(problems) if partial else problems
-        if partial:
-            salvaged.append(subject)  # never built: its schema errors stand
-            continue
-        loaded.append(subject)
-        own_records += [(incident, doc) for incident in subject.incidents if incident.file == subject.path]
-        if len(locations) == len(subject.citations) and not unknown:
-            checked.append(CheckedAssessment(subject, locations))
-    diagnostics += duplicate_events(
-        [(incident, dataset.docs[incident.file]) for f in dataset.files for incident in f.incidents] + own_records)
-    if names:
-        missing = sorted(set(names) - {f.stem for f in files} - {c.name for c in loaded})
-        for name in missing:
-            diagnostics.append(Diagnostic(f"assessments/{name}.yaml", 1, 1, "Y004",
-                                          f"no assessment named {name!r} (assessments/{name}.yaml)"))
-    if registry is not None:
-        # Checking a subset (an incremental build) verifies the hashes of the sources it cites only.
-        cited = None if names is None else {c.source for a in loaded + salvaged + dataset.files for c in a.citations}
-        diagnostics += check_registry(registry, library, cited)
-    if registry is not None and names is None and len(loaded) == len(files):
-        diagnostics += check_uncited(registry, loaded + dataset.files)
-    # Suppressions first, then the configured levels: a finding is silenced where it stands.
-    if registry_doc is not None:
-        suppressions.add(registry_doc, complete=registry is not None and names is None and len(loaded) == len(files))
-    diagnostics, suppressed = suppressions.apply(diagnostics)
-    return CheckResult(registry, checked, config.apply(diagnostics), library,
-                       len(files) + len(project.incident_files()) + 1, verified, strict,
-                       configured(suppressed, config), dataset)
-
-
-def _check_document(subject: Assessment, doc: YamlDoc, registry: Registry | None, library: SourceLibrary,
-                    config: Config) -> tuple[list[Diagnostic], dict[int, Located]]:
-    """Every rule on one assessment, or one file of incidents: citations, facts, coverage,
-    tradecraft, cut quotes, judgments; placeholders quiet what they make meaningless."""
-    problems, locations = check_assessment(subject, doc, registry, library)
-    problems += check_facts(subject, doc) + check_coverage(subject, doc, registry)
-    problems += check_tradecraft(subject, doc, registry)
-    problems += check_quote_cuts(subject, locations, lambda path: library.get(path)[0])
-    problems += check_judgments(subject, doc, registry, config.judgments)
-    return placeholders.quiet(problems, subject, doc), locations
-
-
-def _check_dataset(project: Project, registry: Registry | None, library: SourceLibrary, config: Config,
-                   suppressions: Suppressions) -> tuple[Dataset, list[Diagnostic], int]:
-    """Each file of incidents/ loaded and checked once, whichever assessments are checked."""
-    dataset, diagnostics, verified = Dataset(), [], 0
-    for file in project.incident_files():
-        subject, doc, problems = load_incidents(file, project)
-        diagnostics += placeholders.in_assessment(doc, problems)
-        if doc is not None:
-            suppressions.add(doc, complete=subject is not None)
-        if subject is None or doc is None:
-            dataset.complete = False
-            continue
-        problems, locations = _check_document(subject, doc, registry, library, config)
-        diagnostics += problems
-        verified += len(locations)
-        dataset.files.append(subject)
-        dataset.docs[subject.path] = doc
-        dataset.located.update({(subject.path, number): where for number, where in locations.items()})
-        dataset.complete &= len(locations) == len(subject.citations)
-    diagnostics += repeated_ids(dataset)
-    return dataset, diagnostics, verified
 
 
 @dataclass(frozen=True)

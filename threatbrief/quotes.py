@@ -702,11 +702,12 @@ def _variant_classes(folds: dict[str, str]) -> dict[str, str]:
             for target in set(folds.values()) for ch in [target, *(k for k, v in folds.items() if v == target)]}
 
 
-_VARIANTS = _variant_classes(_POST_FOLD)
-# For a quote with no Arabic-script character: quote marks and dashes only. A class per digit
-# costs a regex compile about four times as long (the typographic tier compiles one pattern a
-# quote), and a Latin quote whose digits a source writes in Persian is left to the full tier.
-_LATIN_VARIANTS = _variant_classes(_FOLD)
+@lru_cache(maxsize=1)
+def _variants() -> dict[str, str]:
+    """Each folded character's regex class of its variants (Arabic-script and CJK quotes only)."""
+    return _variant_classes(_POST_FOLD)
+
+
 _ARABIC_SCRIPT = re.compile("[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff]")
 
 
@@ -727,8 +728,6 @@ def _typographic_pattern(part: str) -> re.Pattern[str]:
     Between two Arabic-script letters, any ZWNJ and tatweel, which normalization drops. A variant
     only where no mark follows: ي + hamza above composes to ئ, ی + hamza above does not.
     """
-    if not _ARABIC_SCRIPT.search(part) and not _has_cjk(part):
-        return _latin_pattern(part)
     pieces = []
     # `part` is stripped, and holds a ZWNJ only between two letters (`_raw_parts`)
     tokens = re.findall(r"\s++|.", part.replace("\u200c", ""), re.DOTALL)
@@ -741,7 +740,7 @@ def _typographic_pattern(part: str) -> re.Pattern[str]:
                 pieces.append(r"\s*+")
             elif _ARABIC_LETTER.match(tokens[k - 1]) and _ARABIC_LETTER.match(token):
                 pieces.append("[\u200c\u0640]*+")
-        variants = _VARIANTS.get(token)
+        variants = _variants().get(token)
         if variants and (k + 1 == len(tokens) or not _attaches(tokens[k + 1][0])):
             pieces.append(variants)
         else:
@@ -749,31 +748,25 @@ def _typographic_pattern(part: str) -> re.Pattern[str]:
     return re.compile("".join(pieces))
 
 
-def _latin_pattern(part: str) -> re.Pattern[str]:
-    """`_typographic_pattern` of a part with no CJK and no Arabic-script character: quote marks and
-    dashes in any variant (unless a mark follows one), any run of whitespace for a run of it."""
-    pieces = []
-    for token in re.split(r"(\s++)", part):
-        if token and token[0].isspace():
-            pieces.append(r"\s++")
-            continue
-        for k, ch in enumerate(token):
-            variants = _LATIN_VARIANTS.get(ch)
-            if variants and not (k + 1 < len(token) and token[k + 1] >= "\u0300" and _attaches(token[k + 1])):
-                pieces.append(variants)
-            else:
-                pieces.append(re.escape(ch))
-    return re.compile("".join(pieces))
-
-
-def find_typographic(quote: str, text: str) -> list[Span] | None:
+def find_typographic(quote: str, text: str, folded: Callable[[], Folded] | None = None) -> list[Span] | None:
     """Like `find_verbatim`, tolerating quote marks, dashes, Arabic and Persian letter and digit
     forms and whitespace: no normalized copy of the source is needed, which spares most sources
     the (slower) full normalization.
 
+    A quote in Latin script (most) is searched with `str.find` in the source folded once
+    (`fold`: the same folds, one character for one, and runs of whitespace made one): no regular
+    expression per quote. A quote with Arabic-script or CJK characters, whose whitespace and
+    joiners need more than that, by a pattern of its own (`_typographic_pattern`).
+
     Not of a quote with a line break after a slash or a dash: normalized, the quote's "RFE/\nRL"
     is "RFE/RL" and its "cam-\npaign" "campaign", which no run of whitespace stands for.
     """
+    parts = _raw_parts(quote)
+    if any(_QUOTED_BREAK.search(part) for part in parts):
+        return None
+    if all(_is_latin(part) for part in parts):
+        return _find_folded(parts, text, folded() if folded else fold(text))
+
     def matches(part: str, position: int) -> Iterator[Span]:
         pattern = _typographic_pattern(part)
         match = pattern.search(text, position)
@@ -782,19 +775,84 @@ def find_typographic(quote: str, text: str) -> list[Span] | None:
                 yield match.span()
             match = pattern.search(text, match.start() + 1)
 
-    parts = _raw_parts(quote)
-    if any(_QUOTED_BREAK.search(part) for part in parts):
-        return None
     return _in_order(parts, lambda part, position: _first_bounded(text, matches(part, position)))
 
 
-def locate(quote: str, text: str, normalized: Callable[[], Normalized]) -> list[tuple[int, int]] | None:
+def _is_latin(part: str) -> bool:
+    """A part with no Arabic-script and no CJK character: `fold` is all it needs."""
+    return part.isascii() or (not _ARABIC_SCRIPT.search(part) and not _has_cjk(part))
+
+
+@dataclass(frozen=True)
+class Folded:
+    """A source with `_translate`'s one-for-one folds applied and each run of whitespace made one
+    space: what a Latin quote is searched in. Offsets shift only after a run; for each run,
+    `at` holds the folded offset of the space kept and `removed` the characters removed up to
+    and including it."""
+
+    text: str
+    at: array
+    removed: array
+
+    def to_original(self, position: int) -> int:
+        k = bisect_left(self.at, position) - 1  # runs whose kept space lies before `position`
+        return position if k < 0 else position + self.removed[k]
+
+    def span(self, start: int, end: int) -> Span:
+        """Original offsets of the folded slice [start, end), which neither starts nor ends on a space."""
+        return self.to_original(start), self.to_original(end - 1) + 1
+
+
+_SPACE_RUN = re.compile("  ++")
+
+
+def fold(original: str) -> Folded:
+    """The source as the typographic tier reads it (see `Folded`): one pass of `str.replace` per
+    folded character and one regex over the result, some 70 MB/s."""
+    text = _translate(original)
+    at, removed = array("q"), array("q")
+    total = 0
+    for match in _SPACE_RUN.finditer(text):
+        start, end = match.span()
+        at.append(start - total)
+        total += end - start - 1
+        removed.append(total)
+    return Folded(_SPACE_RUN.sub(" ", text) if total else text, at, removed)
+
+
+@lru_cache(maxsize=4096)
+def _folded_part(part: str) -> str:
+    return _SPACE_RUN.sub(" ", _translate(part))
+
+
+def _find_folded(parts: list[str], original: str, folded: Folded) -> list[Span] | None:
+    """Each part, folded, found after the previous one in the folded source, on word boundaries
+    of the original and not across a line break that normalization would remove."""
+    spans = []
+    position = 0
+    for part in parts:
+        needle = _folded_part(part)
+        at = folded.text.find(needle, position)
+        while at >= 0:
+            span = folded.span(at, at + len(needle))
+            if not _crosses_line_break(original, *span) and _bounded(original, *span):
+                break
+            at = folded.text.find(needle, at + 1)
+        else:
+            return None
+        spans.append(span)
+        position = at + len(needle)
+    return spans or None
+
+
+def locate(quote: str, text: str, normalized: Callable[[], Normalized],
+           folded: Callable[[], Folded] | None = None) -> list[tuple[int, int]] | None:
     """Where `quote` stands in `text`: the cheapest test that can find it, the full one last.
 
     Each tier accepts only what the next would also accept (word boundaries included), so
     whether a quote is found never depends on which tier found it.
     """
-    return find_verbatim(quote, text) or find_typographic(quote, text) or find(quote, normalized())
+    return find_verbatim(quote, text) or find_typographic(quote, text, folded) or find(quote, normalized())
 
 
 def find(quote: str, source: Normalized) -> list[Span] | None:

@@ -6,6 +6,7 @@ import difflib
 import hashlib
 import os
 from bisect import bisect_right
+from collections import OrderedDict
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path, PurePosixPath
@@ -16,7 +17,9 @@ from .extract.cache import ExtractionCache
 from .limits import MAX_SOURCE_BYTES
 from .model import Located, Registry
 from .project import Project
-from .quotes import Normalized, line_col, normalize
+from .check_cache import ResultsCache, stamp_of
+from .verify_cache import VerificationCache
+from .quotes import Folded, Normalized, fold, line_col, normalize
 from .yamlfile import decode, read_bytes
 
 
@@ -32,14 +35,28 @@ class SourceText:
     kind: str = "text"  # "text", "html" or "pdf"
     pages: tuple[int, ...] = ()
     boilerplate: str = ""
+    extractor: str = ""  # the version of the extractor that made the text of a web page or PDF
     _normalized: Normalized | None = None
+    _folded: Folded | None = None
 
     @property
     def normalized(self) -> Normalized:
-        """Computed on first need: most quotes are found verbatim, without it."""
+        """Computed on first need: most quotes are found verbatim or folded, without it."""
         if self._normalized is None:
             self._normalized = normalize(self.text)
         return self._normalized
+
+    @property
+    def folded(self) -> Folded:
+        """Computed on first need: a quote found verbatim needs no folded copy."""
+        if self._folded is None:
+            self._folded = fold(self.text)
+        return self._folded
+
+    @property
+    def identity(self) -> str:
+        """What the text quotes are matched against depends on: the file, and its extractor."""
+        return f"{self.sha256}:{self.extractor}" if self.extractor else self.sha256
 
     def page_of(self, offset: int) -> int:
         return max(bisect_right(self.pages, offset), 1)
@@ -71,83 +88,212 @@ class SourceText:
         return self.text.replace("\n", " ").replace("\f", "\n")
 
 
+@dataclass(frozen=True)
+class SourceRecord:
+    """What the registry's integrity check needs of a source, once it was read: its sha256 (''
+    if it could not be read, with the problem's code and message) and an extractor upgrade that
+    changed its text. Small and picklable: a worker sends one for each source it read."""
+
+    sha256: str
+    code: str = ""
+    message: str = ""
+    upgraded: tuple[str, str] | None = None
+    stamp: tuple[int, int, int, int] | None = None  # of the file when it was read (check_cache.stamp_of)
+
+
 class PathRefused(ValueError):
     """A source path that is not a plain relative path inside sources/."""
 
 
-def confine(project: Project, relative: str) -> Path:
+def confine(project: Project, relative: str, base: str | None = None) -> Path:
     """Resolve `relative` inside sources/, refusing anything that could leave it.
 
     A symbolic link may point elsewhere inside sources/, or into a directory the project opted
     in to (`[paths] allow_outside`); a `sources/` that is itself a link out of the project is
-    refused like any other link out.
+    refused like any other link out. `base`: sources/ resolved, when the caller already knows it.
     """
-    sources_dir = project.sources_dir
+    return Path(_confined(project, relative, base))
+
+
+def _confined(project: Project, relative: str, base: str | None = None) -> str:
     if not relative or relative != relative.strip():
         raise PathRefused("is empty or has surrounding spaces")
     if "\\" in relative or "\x00" in relative:
         raise PathRefused("contains a backslash or NUL byte")
-    pure = PurePosixPath(relative)
-    if pure.is_absolute() or (len(relative) > 1 and relative[1] == ":"):
+    if len(relative) > 1 and relative[1] == ":":
         raise PathRefused("is absolute; write it relative to sources/")
-    if ".." in pure.parts:
-        raise PathRefused("contains '..'; write it relative to sources/")
-    base = sources_dir.resolve()
+    if "/" not in relative and relative not in (".", ".."):
+        parts: tuple[str, ...] = (relative,)  # a file directly in sources/: most are
+    else:
+        parts = PurePosixPath(relative).parts
+        if relative.startswith("/"):
+            raise PathRefused("is absolute; write it relative to sources/")
+        if ".." in parts:
+            raise PathRefused("contains '..'; write it relative to sources/")
+    base = base or os.path.realpath(project.sources_dir)
+    simple = os.path.join(base, *parts)
+    if not _has_link(base, parts):  # the common case: a string, one lstat a part
+        if not _under(base, str(project.root)) and not any(_under(simple, str(d)) for d in project.allowed_outside):
+            raise PathRefused("resolves outside the project (sources/ is a symbolic link)")
+        return simple
+    resolved_base = project.sources_dir.resolve()
     try:
-        resolved = (base / pure).resolve()
+        resolved = (resolved_base / PurePosixPath(*parts)).resolve()
     except (OSError, RuntimeError):
         raise PathRefused("is a loop of symbolic links") from None
     if any(resolved.is_relative_to(d) for d in project.allowed_outside):
-        return resolved
-    if not resolved.is_relative_to(base):
+        return str(resolved)
+    if not resolved.is_relative_to(resolved_base):
         raise PathRefused("resolves outside sources/ (through a symbolic link)")
     if not resolved.is_relative_to(project.root):
         raise PathRefused("resolves outside the project (sources/ is a symbolic link)")
-    return resolved
+    return str(resolved)
+
+
+def _has_link(base: str, parts: tuple[str, ...]) -> bool:
+    path = base
+    for part in parts:
+        path = os.path.join(path, part)
+        if os.path.islink(path):
+            return True
+    return False
+
+
+def _under(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip("/") + "/")
 
 
 class SourceLibrary:
     """Reads each source once per run; every problem becomes a Diagnostic at the citing place."""
 
-    def __init__(self, project: Project, cache: ExtractionCache | None = None) -> None:
+    def __init__(self, project: Project, cache: ExtractionCache | None = None,
+                 verified: VerificationCache | None = None, stamps: ResultsCache | None = None) -> None:
         self.project = project
         self.cache = cache or ExtractionCache.for_project(project.cache_dir())
+        self.verified = verified or VerificationCache.disabled()  # where quotes were found before
+        self.stamps = stamps or ResultsCache.disabled()  # sources' hashes while their stamps hold
+        self._stamps: dict[str, tuple[int, int, int, int]] = {}  # of the sources read here
+        self._unread: dict[str, SourceRecord | None] = {}  # known by their stamps, not read
+        self.max_chars: int | None = None  # keep at most this much source text (None: all)
+        self._held: OrderedDict[str, int] = OrderedDict()  # texts kept, oldest first, with their sizes
+        self._held_chars = 0
+        self._forgotten: dict[str, SourceRecord] = {}  # read, then dropped for memory
         self._texts: dict[str, SourceText | None] = {}
         self._problems: dict[str, tuple[str, str]] = {}
         self.upgraded: dict[str, tuple[str, str]] = {}  # path -> (old, new) extractor, where an upgrade changed its text
+        self._learnt: dict[str, SourceRecord] = {}  # read by a worker process: no text here
+        self._untaken: list[str] = []  # read since `take_records`
+
+    def record(self, relative: str) -> SourceRecord:
+        """The source's hash (or problem): read here unless a worker already did, or its stamp
+        says it is the file an earlier check hashed."""
+        if relative in self._learnt and relative not in self._texts:
+            return self._learnt[relative]
+        if relative in self._forgotten and relative not in self._texts:
+            return self._forgotten[relative]
+        if relative not in self._texts and (known := self._unchanged(relative)) is not None:
+            return known
+        text, code, message = self.get(relative)
+        return SourceRecord(text.sha256 if text else "", code, message, self.upgraded.get(relative),
+                            self._stamps.get(relative))
+
+    def identity(self, relative: str) -> str:
+        """What its text depends on (SourceText.identity), without reading it when its stamp holds;
+        '' if it cannot be read."""
+        record = self.record(relative)
+        if record.code:
+            return ""
+        extractor = extractor_for(os.path.splitext(relative)[1])
+        return f"{record.sha256}:{extractor.version()}" if extractor else record.sha256
+
+    def _unchanged(self, relative: str) -> SourceRecord | None:
+        if self.stamps.folder is None:
+            return None
+        if relative in self._unread:
+            return self._unread[relative]
+        try:
+            stamp = stamp_of(os.stat(_confined(self.project, relative, self._base)))
+        except (PathRefused, OSError):
+            return None
+        sha = self.stamps.sha_if_unchanged(relative, stamp)
+        self._unread[relative] = SourceRecord(sha, stamp=stamp) if sha else None
+        return self._unread[relative]
+
+    @cached_property
+    def _base(self) -> str:
+        """sources/, resolved once a run."""
+        return os.path.realpath(self.project.sources_dir)
+
+    def take_records(self) -> dict[str, SourceRecord]:
+        """The records of the sources read since the last call (a worker sends them to the parent)."""
+        taken, self._untaken = self._untaken, []
+        return {path: self.record(path) for path in taken}
+
+    def learn(self, records: dict[str, SourceRecord]) -> None:
+        """What a worker read: the registry check then needs not read those sources again."""
+        for path, record in records.items():
+            self._learnt.setdefault(path, record)
+            if record.stamp and record.sha256:
+                self.stamps.remember_source(path, record.stamp, record.sha256)
 
     def get(self, relative: str) -> tuple[SourceText | None, str, str]:
         """(text, problem code, problem message); the code is '' when the source was read."""
         if relative not in self._texts:
-            self._texts[relative] = self._read(relative)
+            self._texts[relative] = text = self._read(relative)
+            self._untaken.append(relative)
+            if text is not None and self.max_chars is not None:
+                self._held[relative] = len(text.text) + len(text.boilerplate)
+                self._held_chars += self._held[relative]
+                self._forget_oldest(relative)
+        elif relative in self._held:
+            self._held.move_to_end(relative)
         text = self._texts[relative]
         if text is None:
             return None, *self._problems[relative]
         return text, "", ""
 
+    def _forget_oldest(self, keep: str) -> None:
+        """Drop the texts read longest ago beyond `max_chars` (their hashes are kept): a check
+        worker reads thousands of sources, most cited once."""
+        while self._held_chars > (self.max_chars or 0) and len(self._held) > 1:
+            oldest, chars = next(iter(self._held.items()))
+            if oldest == keep:
+                break
+            del self._held[oldest]
+            self._held_chars -= chars
+            self._forgotten[oldest] = self.record(oldest)
+            del self._texts[oldest]
+
     def _read(self, relative: str) -> SourceText | None:
         try:
-            file = confine(self.project, relative)
+            file = Path(_confined(self.project, relative, self._base))
         except PathRefused as exc:
             self._problems[relative] = ("S001", f"source path {relative!r} {exc}")
             return None
+        try:
+            stamp = stamp_of(os.stat(file))  # before reading: a change after it moves the stamp
+        except OSError:
+            stamp = None
         if not file.exists():
             self._problems[relative] = ("S002", f"source file sources/{relative} does not exist")
             return None
         raw, problems = read_bytes(file, f"sources/{relative}", MAX_SOURCE_BYTES)
+        sha256 = hashlib.sha256(raw).hexdigest() if raw is not None else ""
+        if raw is not None and stamp is not None:
+            self._stamps[relative] = stamp
+            self.stamps.remember_source(relative, stamp, sha256)
         extractor = extractor_for(file.suffix)
         if raw is not None and extractor is not None:
-            return self._extract(relative, raw, extractor)
+            return self._extract(relative, raw, sha256, extractor)
         text, problems = decode(raw, f"sources/{relative}") if raw is not None else (None, problems)
         if raw is None or text is None:
             self._problems[relative] = ("Y004", problems[0].message)
             return None
-        return SourceText(relative, text, hashlib.sha256(raw).hexdigest())
+        return SourceText(relative, text, sha256)
 
-    def _extract(self, relative: str, raw: bytes, extractor: Extractor) -> SourceText | None:
+    def _extract(self, relative: str, raw: bytes, sha256: str, extractor: Extractor) -> SourceText | None:
         """A web page's article text or a PDF's pages, from the cache when this content and this
         extractor version were seen before."""
-        sha256 = hashlib.sha256(raw).hexdigest()
         try:
             result = self.cache.get(extractor, sha256, raw)
         except NoText as exc:
@@ -156,7 +302,8 @@ class SourceLibrary:
         if result.changed_from:
             self.upgraded[relative] = (result.changed_from, extractor.version())
         found = result.extracted
-        return SourceText(relative, found.text, sha256, extractor.kind, found.pages, found.boilerplate)
+        return SourceText(relative, found.text, sha256, extractor.kind, found.pages, found.boilerplate,
+                          extractor.version())
 
     @cached_property
     def _listing(self) -> list[str]:
@@ -186,22 +333,22 @@ def check_registry(registry: Registry, library: SourceLibrary, only: set[str] | 
         if only is not None and source.path not in only:
             continue
         line, col = source.mark
-        text, code, message = library.get(source.path)
-        if text is None:
-            hint = did_you_mean(source.path, library.available()) if code == "S002" else ""
-            problems.append(Diagnostic(registry.path, line, col, code, message, hint))
-        elif source.path in library.upgraded:
+        record = library.record(source.path)
+        if record.code:
+            hint = did_you_mean(source.path, library.available()) if record.code == "S002" else ""
+            problems.append(Diagnostic(registry.path, line, col, record.code, record.message, hint))
+        elif record.upgraded:
             problems.append(Diagnostic(
                 registry.path, line, col, "S008",
                 f"the text extracted from sources/{source.path} changed with the extractor "
-                "({} → {})".format(*library.upgraded[source.path]),
+                "({} → {})".format(*record.upgraded),
                 "its quotes were checked against the new text; look over the briefings citing it",
             ))
-        if text is not None and text.sha256 != source.sha256:
+        if not record.code and record.sha256 != source.sha256:
             problems.append(Diagnostic(
                 registry.path, line, col, "S004",
-                f"sources/{source.path} changed since it was registered (sha256 {text.sha256[:12]}…, "
+                f"sources/{source.path} changed since it was registered (sha256 {record.sha256[:12]}…, "
                 f"registry says {source.sha256[:12]}…)",
-                "re-verify every quote citing it, then update sha256 in the registry to " + text.sha256,
+                "re-verify every quote citing it, then update sha256 in the registry to " + record.sha256,
             ))
     return problems

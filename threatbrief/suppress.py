@@ -161,10 +161,18 @@ class Suppressions:
         self._add(doc.path, doc.lines, complete)
 
     def _add(self, path: str, lines: list[str], complete: bool) -> None:
-        if any(MARKER in line for line in lines):
-            self.found += comments(path, lines)
+        self.add_comments(path, comments(path, lines) if self.marked(lines) else [], complete)
+
+    def add_comments(self, path: str, found: list[Comment], complete: bool) -> None:
+        """The comments of a file read elsewhere (a check worker)."""
+        self.found += found
         if complete:
             self.complete.add(path)
+
+    @staticmethod
+    def marked(lines: list[str]) -> bool:
+        """Whether a file may hold a suppression at all (most do not: no pass over them is needed)."""
+        return any(MARKER in line for line in lines)
 
     def apply(self, diagnostics: list[Diagnostic]) -> tuple[list[Diagnostic], list[Suppressed]]:
         """The diagnostics left, with an X002 for each bad or unused comment, and those silenced."""

@@ -183,11 +183,45 @@ class _EventBuilder:
         self.documents = 0
 
     def run(self) -> Any:
+        # One loop with the common events (scalars, then ends and starts of collections) handled
+        # inline: it runs once per value of every file, some 750,000 times in a large project.
+        get_event, marks, key_marks, stack = self.loader.get_event, self.doc.marks, self.doc.key_marks, self.stack
+        scalar_event, end_events = yaml.ScalarEvent, (yaml.SequenceEndEvent, yaml.MappingEndEvent)
+        maybe_typed = Loader._MAYBE_TYPED
         while True:
-            event = self.loader.get_event()
-            if isinstance(event, yaml.StreamEndEvent):
+            event = get_event()
+            kind = event.__class__
+            if kind is scalar_event and event.anchor is None and len(stack) < MAX_DEPTH:
+                tag = event.tag
+                if tag is None or tag == "!":
+                    value = event.value
+                    if not event.implicit[0] or (value and value[0] not in maybe_typed):
+                        tag = _STR
+                if tag == _STR and event.style != "|" and stack:
+                    frame = stack[-1]
+                    container, parent_path, key = frame
+                    mark = event.start_mark
+                    if container.__class__ is list:
+                        marks[parent_path + (len(container),)] = (mark.line + 1, mark.column + 1)
+                        container.append(event.value)
+                        continue
+                    if key is not None:
+                        marks[parent_path + (key,)] = (mark.line + 1, mark.column + 1)
+                        container[key] = event.value
+                        frame[2] = None
+                        continue
+                    key = event.value
+                    if key != "<<" and key not in container:  # a new key (else _node says what is wrong)
+                        key_marks[parent_path + (key,)] = (mark.line + 1, mark.column + 1)
+                        frame[2] = key
+                        continue
+                self._node(event)  # a key, a typed value, a literal block, the root
+            elif kind in end_events:
+                container, path, _ = stack.pop()
+                self._attach(container, path, None, event)
+            elif isinstance(event, yaml.StreamEndEvent):
                 return self.root
-            if isinstance(event, yaml.DocumentStartEvent):
+            elif isinstance(event, yaml.DocumentStartEvent):
                 self.documents += 1
                 if self.documents > 1:
                     raise _Refused(event.start_mark, "Y001", "a file holds one YAML document; remove the '---'")
@@ -196,9 +230,6 @@ class _EventBuilder:
                                "write the value out in full where it is used")
             elif isinstance(event, (yaml.ScalarEvent, yaml.SequenceStartEvent, yaml.MappingStartEvent)):
                 self._node(event)
-            elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
-                container, path, _ = self.stack.pop()
-                self._attach(container, path, None, event)
 
     def _node(self, event: Any) -> None:
         if event.anchor is not None:

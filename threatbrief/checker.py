@@ -1,0 +1,343 @@
+"""`check`: every problem of the registry, the incident dataset and the assessments, in one run.
+
+The work that depends on one assessment file alone (parse, schema, citations, facts, tradecraft,
+cut quotes, judgments, the incidents it lists) is `_check_file`; with `jobs` > 1 it runs in
+forked worker processes, which inherit the loaded registry, configuration and dataset. Results
+come back in file order and the rules that span files run after, in this process, so the output
+is the same whatever `jobs` is.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import placeholders
+from .check_cache import FileFindings, ResultsCache, context_digest
+from .citations import check_assessment
+from .config import Config, load_config
+from .coverage import check_coverage, check_uncited
+from .dataset import Dataset, EventRecord, duplicate_events, event_record, repeated_ids, resolve
+from .diagnostics import Diagnostic, has_errors
+from .facts import check_facts
+from .integrity import check_judgments, check_quote_cuts
+from .files import NotReadable, read_regular
+from .limits import MAX_REGISTRY_BYTES
+from .loader import check_names, load_assessment, load_incidents, load_registry, salvage_assessment
+from .model import Assessment, CheckedAssessment, Located, Registry
+from .project import Project
+from .sources import SourceLibrary, SourceRecord, check_registry
+from .suppress import Comment, Suppressed, Suppressions, comments, configured
+from .tradecraft import check_tradecraft
+from .verify_cache import VerificationCache
+from .yamlfile import YamlDoc
+
+# Below this many assessment files, forking workers costs more than it saves.
+MIN_FILES_PER_WORKER = 8
+# Source text a check worker keeps between files (characters; a source cited again after it was
+# dropped is read again): bounds its memory whatever the size of the corpus.
+WORKER_TEXT_CHARS = 16_000_000
+
+
+@dataclass
+class CheckResult:
+    registry: Registry | None
+    assessments: list[CheckedAssessment]
+    diagnostics: list[Diagnostic]
+    library: SourceLibrary
+    files: int
+    verified: int  # citations whose quote was found in its source
+
+    strict: bool = False  # warnings fail the run too (--strict)
+    suppressed: list[Suppressed] = field(default_factory=list)  # findings silenced by '# threatbrief: ignore[…]'
+    dataset: Dataset = field(default_factory=Dataset)  # incidents/, checked
+    reused: int = 0  # assessment files whose findings came from the results cache
+
+    @property
+    def ok(self) -> bool:
+        return not has_errors(self.diagnostics, self.strict)
+
+
+@dataclass
+class FileResult:
+    """Checking one assessment file: its findings, and the checked objects when the caller
+    builds from them (a worker sends them only then: they are large)."""
+
+    findings: FileFindings
+    loaded: Assessment | None = None  # conforming: may be built
+    checked: CheckedAssessment | None = None  # loaded, and every citation found
+    sources: dict[str, SourceRecord] = field(default_factory=dict)  # what a worker learnt of each source it read
+    found: dict[str, list[tuple[int, int]]] = field(default_factory=dict)  # a worker's new verification cache entries
+
+
+@dataclass(frozen=True)
+class _Context:
+    """What every file's check reads: loaded once, inherited by forked workers."""
+
+    project: Project
+    registry: Registry | None
+    config: Config
+    dataset: Dataset
+    objects: bool  # keep the checked assessments (a build renders them)
+
+
+def check(project: Project, names: list[str] | None = None, strict: bool = False, jobs: int = 1,
+          reuse: bool = False, cache_quotes: bool = True) -> CheckResult:
+    """Every problem of the registry, the incident dataset and the assessments (all, or those
+    named), in one run; the assessments in `jobs` processes. With `reuse`, the findings of files
+    unchanged since an earlier check are reused (README, "Speed"): the result then holds the
+    findings, but no checked assessment objects (a build needs those, and does not reuse).
+    `cache_quotes=False` (and no `reuse`) verifies every quote again and remembers nothing."""
+    config, diagnostics = load_config(project)
+    cache_dir = project.cache_dir()
+    results = ResultsCache.for_project(cache_dir) if reuse else ResultsCache.disabled()
+    quotes = VerificationCache.for_project(cache_dir) if reuse or cache_quotes else VerificationCache.disabled()
+    library = SourceLibrary(project, verified=quotes, stamps=results)
+    registry, problems, registry_comments, registry_path, registry_sha = _registry(project, results)
+    diagnostics += problems
+    suppressions = Suppressions()
+    dataset, problems, verified = _check_dataset(project, registry, library, config, suppressions)
+    diagnostics += problems
+    files = project.assessment_files(names)
+    diagnostics += check_names(files, project)
+    results.set_context(_context(project, registry_sha, dataset))
+    done = _file_results(_Context(project, registry, config, dataset, not reuse), files, library, results, jobs)
+    loaded_names: list[str] = []
+    cited: set[str] = set()
+    own_records: list[EventRecord] = []
+    for summary in (r.findings for r in done):
+        diagnostics += summary.diagnostics
+        if summary.doc_path:
+            suppressions.add_comments(summary.doc_path, summary.comments, summary.complete)
+        verified += summary.verified
+        loaded_names += [summary.name] if summary.name else []
+        cited.update(summary.cited)
+        own_records += summary.records
+    checked = [r.checked for r in done if r.checked is not None]
+    diagnostics += duplicate_events(
+        [event_record(incident, dataset.docs[incident.file].path, dataset.docs[incident.file].mark(incident.yaml_path + ("id",)))
+         for f in dataset.files for incident in f.incidents] + own_records)
+    if names:
+        missing = sorted(set(names) - {f.stem for f in files} - set(loaded_names))
+        for name in missing:
+            diagnostics.append(Diagnostic(f"assessments/{name}.yaml", 1, 1, "Y004",
+                                          f"no assessment named {name!r} (assessments/{name}.yaml)"))
+    cited.update(c.source for a in dataset.files for c in a.citations)
+    if registry is not None:
+        # Checking a subset (an incremental build) verifies the hashes of the sources it cites only.
+        diagnostics += check_registry(registry, library, None if names is None else cited)
+    everything = names is None and len(loaded_names) == len(files)
+    if registry is not None and everything:
+        diagnostics += check_uncited(registry, cited)
+    # Suppressions first, then the configured levels: a finding is silenced where it stands.
+    if registry_path:
+        suppressions.add_comments(registry_path, registry_comments, complete=registry is not None and everything)
+    diagnostics, suppressed = suppressions.apply(diagnostics)
+    if names is None:
+        results.forget_others({project.display(f) for f in files})
+    library.verified.save()
+    results.save()
+    return CheckResult(registry, checked, config.apply(diagnostics), library,
+                       len(files) + len(project.incident_files()) + 1, verified, strict,
+                       configured(suppressed, config), dataset, results.reused)
+
+
+def _registry(project: Project, results: ResultsCache
+              ) -> tuple[Registry | None, list[Diagnostic], list[Comment], str, str]:
+    """(registry, its findings, its `# threatbrief:` comments, its display path, its sha256): as
+    parsed before when the file is unchanged (a large registry takes a while to parse)."""
+    sha = ""
+    if project.inside(project.registry_file):
+        try:
+            sha = hashlib.sha256(read_regular(project.registry_file, MAX_REGISTRY_BYTES)).hexdigest()
+        except NotReadable:
+            sha = ""
+    display = project.display(project.registry_file)
+    snapshot = results.parsed_registry(sha) if sha else None
+    if snapshot is not None:
+        registry, problems, found = snapshot
+        return registry, problems, found, display, sha
+    registry, doc, problems = load_registry(project)
+    problems = placeholders.in_registry(doc, problems)
+    found = comments(doc.path, doc.lines) if doc is not None and Suppressions.marked(doc.lines) else []
+    if registry is not None and sha:
+        results.remember_registry(sha, registry, problems, found)
+    return registry, problems, found, doc.path if doc is not None else "", sha
+
+
+def _context(project: Project, registry_sha: str, dataset: Dataset) -> str:
+    """What every file's findings depend on besides the file and its sources."""
+    from .project import CONFIG_FILE
+
+    parts: list[bytes | str] = [registry_sha, repr(project.allowed_outside)]
+    for path in [project.root / CONFIG_FILE, *project.incident_files()]:
+        try:
+            parts += [project.display(path), hashlib.sha256(read_regular(path, MAX_REGISTRY_BYTES)).hexdigest()]
+        except NotReadable:
+            parts += [project.display(path), ""]
+    parts.append(str(dataset.complete))
+    return context_digest(*parts)
+
+
+def _file_results(context: _Context, files: list[Path], library: SourceLibrary, results: ResultsCache,
+                  jobs: int) -> list[FileResult]:
+    """Each file's result, in file order: its findings reused where nothing it read changed, else checked."""
+    identities = _Identities(library)
+    done: list[FileResult | None] = []
+    pending: list[tuple[int, Path, str]] = []
+    for file in files:
+        display, sha = context.project.display(file), _sha_of(file)
+        reused = results.findings(display, sha, identities) if sha else None
+        if reused is None:
+            pending.append((len(done), file, sha))
+        done.append(FileResult(reused) if reused else None)
+    fresh = _check_files(context, [file for _, file, _ in pending], library, jobs)
+    for (index, file, sha), result in zip(pending, fresh):
+        done[index] = result
+        library.learn(result.sources)
+        if sha:
+            sources = {path: identities.get(path) for path in result.findings.cited}
+            results.remember_findings(context.project.display(file), sha, sources, result.findings)
+    return [r for r in done if r is not None]
+
+
+class _Identities:
+    """Each source's identity now (see SourceText.identity), worked out once, on demand."""
+
+    def __init__(self, library: SourceLibrary) -> None:
+        self.library = library
+        self.known: dict[str, str] = {}
+
+    def get(self, path: str) -> str:
+        if path not in self.known:
+            self.known[path] = self.library.identity(path)
+        return self.known[path]
+
+
+def _sha_of(file: Path) -> str:
+    from .limits import MAX_ASSESSMENT_BYTES
+
+    try:
+        return hashlib.sha256(read_regular(file, MAX_ASSESSMENT_BYTES)).hexdigest()
+    except NotReadable:
+        return ""
+
+
+def _check_files(context: _Context, files: list[Path], library: SourceLibrary, jobs: int) -> list[FileResult]:
+    """Each file's result, in file order: here, or in `jobs` forked workers for many files."""
+    workers = min(jobs, len(files) // MIN_FILES_PER_WORKER)
+    if workers < 2 or "fork" not in _start_methods():
+        return [_check_file(context, file, library) for file in files]
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    from .atomic import BuildError
+
+    global _WORKER  # noqa: PLW0603 - set before forking: each worker inherits its own copy
+    _WORKER = (context, library.verified)
+    try:
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            results = list(pool.map(_worker_check, files, chunksize=max(1, len(files) // (workers * 8))))
+    except BrokenProcessPool as exc:
+        raise BuildError(f"a check worker died ({exc}); nothing was decided") from None
+    finally:
+        _WORKER = None
+    for result in results:
+        library.verified.merge(result.found)
+    return results
+
+
+_WORKER: tuple[_Context, VerificationCache] | None = None
+
+
+def _worker_check(file: Path) -> FileResult:
+    """In a worker: one file, with this process's own source library (texts read once per worker)."""
+    global _LIBRARY  # noqa: PLW0603 - one per worker process
+    assert _WORKER is not None
+    context, verified = _WORKER
+    if _LIBRARY is None or _LIBRARY.project is not context.project:
+        _LIBRARY = SourceLibrary(context.project, verified=verified)
+        _LIBRARY.max_chars = WORKER_TEXT_CHARS
+    result = _check_file(context, file, _LIBRARY)
+    result.sources = _LIBRARY.take_records()
+    result.found = verified.take_new()
+    return result
+
+
+_LIBRARY: SourceLibrary | None = None
+
+
+def _start_methods() -> list[str]:
+    import multiprocessing
+
+    return multiprocessing.get_all_start_methods() if os.name == "posix" else []
+
+
+def _check_file(context: _Context, file: Path, library: SourceLibrary) -> FileResult:
+    """Every rule that reads this one assessment file."""
+    assessment, doc, problems = load_assessment(file, context.project)
+    found = FileFindings(placeholders.in_assessment(doc, problems))
+    result = FileResult(found)
+    if doc is not None:
+        found.doc_path, found.complete = doc.path, assessment is not None
+        found.comments = comments(doc.path, doc.lines) if Suppressions.marked(doc.lines) else []
+    # Collect, then fail once: a schema error does not hide the problems of the other parts.
+    partial = salvage_assessment(file, doc) if assessment is None and doc is not None else None
+    subject = assessment or (partial.assessment if partial else None)
+    if subject is None or doc is None:
+        return result
+    problems, locations = _check_document(subject, doc, context.registry, library, context.config)
+    found.verified = len(locations)
+    subject, locations, unknown = resolve(subject, locations, context.dataset, context.registry)
+    problems += unknown
+    found.diagnostics += partial.keep(problems) if partial else problems
+    found.cited = sorted({c.source for c in subject.citations})
+    if partial:
+        found.salvaged = True  # never built: its schema errors stand
+        return result
+    found.name = subject.name
+    found.records = [event_record(incident, doc.path, doc.mark(incident.yaml_path + ("id",)))
+                     for incident in subject.incidents if incident.file == subject.path]
+    if context.objects:
+        result.loaded = subject
+        if len(locations) == len(subject.citations) and not unknown:
+            result.checked = CheckedAssessment(subject, locations)
+    return result
+
+
+def _check_document(subject: Assessment, doc: YamlDoc, registry: Registry | None, library: SourceLibrary,
+                    config: Config) -> tuple[list[Diagnostic], dict[int, Located]]:
+    """Every rule on one assessment, or one file of incidents: citations, facts, coverage,
+    tradecraft, cut quotes, judgments; placeholders quiet what they make meaningless."""
+    problems, locations = check_assessment(subject, doc, registry, library)
+    problems += check_facts(subject, doc) + check_coverage(subject, doc, registry)
+    problems += check_tradecraft(subject, doc, registry)
+    problems += check_quote_cuts(subject, locations, lambda path: library.get(path)[0])
+    problems += check_judgments(subject, doc, registry, config.judgments)
+    return placeholders.quiet(problems, subject, doc), locations
+
+
+def _check_dataset(project: Project, registry: Registry | None, library: SourceLibrary, config: Config,
+                   suppressions: Suppressions) -> tuple[Dataset, list[Diagnostic], int]:
+    """Each file of incidents/ loaded and checked once, whichever assessments are checked."""
+    dataset, diagnostics, verified = Dataset(), [], 0
+    for file in project.incident_files():
+        subject, doc, problems = load_incidents(file, project)
+        diagnostics += placeholders.in_assessment(doc, problems)
+        if doc is not None:
+            suppressions.add(doc, complete=subject is not None)
+        if subject is None or doc is None:
+            dataset.complete = False
+            continue
+        problems, locations = _check_document(subject, doc, registry, library, config)
+        diagnostics += problems
+        verified += len(locations)
+        dataset.files.append(subject)
+        dataset.docs[subject.path] = doc
+        dataset.located.update({(subject.path, number): where for number, where in locations.items()})
+        dataset.complete &= len(locations) == len(subject.citations)
+    diagnostics += repeated_ids(dataset)
+    return dataset, diagnostics, verified
