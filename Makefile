@@ -9,11 +9,14 @@ JOBS   ?= 2
 
 all: build
 
+# An editable install writes no .pyc files (a wheel install does): the package is compiled once
+# here, or every run would compile what it imports (README, "Speed").
 $(STAMP): pyproject.toml
 	@$(PYTHON) -m threatbrief.system_deps
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || { rm -rf $(VENV); \
 	  echo "error: could not create $(VENV); on Debian/Ubuntu: sudo apt-get install python3-venv" >&2; exit 1; }
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	$(PY) -m compileall -q threatbrief
 	@$(PY) -c "import weasyprint" || { echo "error: WeasyPrint cannot load its system libraries (see README, 'System libraries')" >&2; exit 1; }
 	@touch $(STAMP)
 

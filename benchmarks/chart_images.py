@@ -19,20 +19,20 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from threatbrief.charts import frequency_chart, render, timeline_chart  # noqa: E402
-from threatbrief.loader import load_assessment  # noqa: E402
+from threatbrief.charts import draw, frequency_chart, timeline_chart  # noqa: E402
 from threatbrief.model import Incident  # noqa: E402
+from threatbrief.pipeline import check  # noqa: E402
 from threatbrief.project import Project  # noqa: E402
 
 
 def shipped_incidents() -> list[Incident]:
-    project = Project.at(REPO)
+    """The incidents the shipped assessments list (from incidents/ or their own), each once."""
+    result = check(Project.at(REPO))
+    if not result.ok:
+        raise SystemExit("the shipped project does not check clean: run `build.py check`")
     pooled: dict[str, Incident] = {}
-    for path in sorted((REPO / "assessments").glob("*.yaml")):
-        assessment, _, problems = load_assessment(path, project)
-        if assessment is None:
-            raise SystemExit(f"{path.name} does not load: {problems}")
-        for incident in assessment.incidents:
+    for checked in result.assessments:
+        for incident in checked.assessment.incidents:
             pooled.setdefault(incident.id, incident)
     return list(pooled.values())
 
@@ -52,7 +52,7 @@ def main() -> None:
             print(f"{name}: nothing to draw ({chart.note})")
             continue
         target = out / f"{name}.png"
-        target.write_bytes(render(chart.plot, "png", dpi=110))
+        target.write_bytes(draw(chart.plot, "png", dpi=110))
         print(f"wrote {target.relative_to(REPO) if target.is_relative_to(REPO) else target}\n  {chart.title}. {chart.note}")
 
 

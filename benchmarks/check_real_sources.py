@@ -1,7 +1,8 @@
-"""Time `check` over saved web pages and PDFs, with a cold and a warm extraction cache, against plain text.
+"""Time `check` over saved web pages and PDFs, with a cold and a warm extraction cache, each paired with
+checking the same corpus as plain text.
 
     .venv/bin/python benchmarks/check_real_sources.py [--pdfs 100] [--pages 100] [--assessments 20]
-        [--citations 400] [--out /tmp/threatbrief-bench-real] [--seed 1] [--repeat 3] [--rusage]
+        [--citations 400] [--out /tmp/threatbrief-bench-real] [--seed 1] [--runs 5] [--warmup 1] [--readme]
 
 1. Generates under --out, deterministically from --seed (news-like prose from check_scale.py):
    - real/: a project whose sources/ holds --pdfs multi-page A4 reports made by WeasyPrint (3-8 pages,
@@ -15,11 +16,15 @@
    Each quote is checked against the extracted text, whitespace folded and line breaks after "/" or "-"
    taken as no space (as the matcher does); a quote not found so is a generator bug and stops the run.
    Quotes across such a break ("RFE/\nRL", "Gorno-\nBadakhshan") are counted.
-2. Runs, each in a fresh process with XDG_CACHE_HOME=OUT/xdg (the cache's signing key stays across runs),
-   `build.py -C OUT/real check` cold (after `rm -rf OUT/real/.threatbrief/cache`) and warm (right after,
-   nothing changed), and `build.py -C OUT/text check`; each must exit 0. Extractions a run = cache entries
-   it wrote. Wall time and peak RSS as in check_scale.py (/usr/bin/time -v, else getrusage).
-3. Prints Markdown tables of the medians of --repeat runs (one untimed cold run first), and the commands.
+2. Times with benchmarks/paired.py, each run in a fresh process with XDG_CACHE_HOME=OUT/xdg (the
+   cache's signing key stays across runs), two series of A B A B ... pairs (--warmup uncounted pairs
+   first, then --runs counted ones), each against the same anchor, `build.py -C OUT/text check`:
+     cold  `build.py -C OUT/real check` after `rm -rf OUT/real/.threatbrief/cache` (every source extracted);
+     warm  the same right after the cold series, nothing changed (no source extracted: asserted).
+   Every run must exit 0. The figure is the median of the pairs' ratios (check / anchor).
+3. Prints the corpus, a Markdown table (medians, the paired ratio and its range, peak RSS of each
+   side), whether .pyc files existed, and the commands; with --readme, writes that table into
+   README.md between <!-- benchmark:check_real_sources --> and <!-- /benchmark:check_real_sources -->.
 """
 
 from __future__ import annotations
@@ -41,7 +46,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO), str(REPO / "benchmarks")]
-from check_scale import STRAIGHT, TIME_V, TITLE, Prose, assessment_yaml, measure, yq  # noqa: E402
+from check_scale import STRAIGHT, TITLE, Prose, assessment_yaml, yq  # noqa: E402
+from paired import TABLE_HEAD, Command, _slug, paired, publish, pyc_note, table_row  # noqa: E402
 
 MARKER = ".threatbrief-bench-real"  # a non-empty --out is replaced only if it holds this file
 LAYOUT_BREAK = re.compile(r"(?<=[-/])\n")  # line breaks the matcher reads as no space
@@ -259,12 +265,15 @@ def main() -> None:
     parser.add_argument("--citations", type=int, default=400)
     parser.add_argument("--out", type=Path, default=Path("/tmp/threatbrief-bench-real"))
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--rusage", action="store_true", help="use getrusage even when /usr/bin/time exists")
+    parser.add_argument("--runs", type=int, default=5, help="counted pairs in each series (median of their ratios)")
+    parser.add_argument("--warmup", type=int, default=1, help="uncounted pairs first (the first also fails early)")
+    parser.add_argument("--readme", action="store_true", help="write the table into README.md's block")
     args = parser.parse_args()
     n_sources = args.pdfs + args.pages
-    if n_sources < 1 or not 1 <= args.assessments <= args.citations or args.citations < n_sources or args.repeat < 1:
-        parser.error("need 1 <= --assessments <= --citations, --citations >= --pdfs + --pages >= 1, --repeat >= 1")
+    if n_sources < 1 or not 1 <= args.assessments <= args.citations or args.citations < n_sources or args.runs < 1 \
+            or args.warmup < 0:
+        parser.error("need 1 <= --assessments <= --citations, --citations >= --pdfs + --pages >= 1, --runs >= 1, "
+                     "--warmup >= 0")
     out: Path = args.out.resolve()
 
     started = time.perf_counter()
@@ -272,53 +281,56 @@ def main() -> None:
         corpus = generate(out, args, pool)
     generation = time.perf_counter() - started
     print(f"generated {out} in {generation:.1f} s ({corpus['rendered']} of {args.pdfs} PDFs rendered, "
-          f"{corpus['render_seconds']:.1f} s; the others reused from .gen/)")
+          f"{corpus['render_seconds']:.1f} s; the others reused from .gen/)", flush=True)
 
-    use_time_v = TIME_V.exists() and not args.rusage
     env = {**os.environ, "XDG_CACHE_HOME": str(out / "xdg")}
     check = lambda project: [sys.executable, str(REPO / "build.py"), "-C", str(out / project), "check"]  # noqa: E731
     cache = out / "real" / ".threatbrief" / "cache"
-    runs: dict[str, list[tuple[float, float, int]]] = {"cold": [], "warm": [], "text": []}
-    summaries: dict[str, str] = {}
+    entries = lambda: {p.name: p.stat().st_mtime_ns for p in (cache / "extract").glob("*.json")}  # noqa: E731
+    logs = out / "runs"
+    text = Command(check("text"), "`check`, the same corpus as .txt", env=env)
+    cold = Command(check("real"), "`check`, cold cache", env=env, before=lambda: shutil.rmtree(cache, ignore_errors=True))
+    warm = Command(check("real"), "`check`, warm cache", env=env)
 
-    def run(name: str, project: str, cold: bool) -> tuple[float, float, int]:
-        if cold:
-            shutil.rmtree(cache, ignore_errors=True)
-        before = {p.name: p.stat().st_mtime_ns for p in (cache / "extract").glob("*.json")}
-        log = out / "runs" / f"{name}.out"
-        seconds, peak, rc = measure(check(project), log, env, use_time_v)
-        output = log.read_text(encoding="utf-8", errors="replace")
-        if rc != 0:  # its errors with their hints, else (a crash) the end of its output
-            errors = re.findall(r"^.*error\[.*\n(?:[ \t].*\n)*", output, re.M) or [output[-3000:]]
-            print(f"`check` ({name}) exited {rc}; {log} has its output:", *errors[:10], sep="\n")
-            sys.exit(1)
-        summaries[name] = next((line for line in reversed(output.splitlines()) if line.startswith("checked ")), "?")
-        written = sum(before.get(p.name) != p.stat().st_mtime_ns for p in (cache / "extract").glob("*.json"))
-        return seconds, peak, written if project == "real" else 0
+    print(f"cold series: {args.warmup} + {args.runs} pairs", flush=True)
+    cold_result = paired(cold, text, args.runs, args.warmup, logs)
+    cold_written = len(entries())  # the cache was emptied before the last cold run: all of these are its own
+    before = entries()
+    print(f"warm series: {args.warmup} + {args.runs} pairs", flush=True)
+    warm_result = paired(warm, text, args.runs, args.warmup, logs)
+    warm_written = sum(before.get(name) != mtime for name, mtime in entries().items())
+    if warm_written:
+        sys.exit(f"a warm check extracted {warm_written} sources again: the cache was not used")
 
-    run("cold", "real", True)  # untimed: loads the venv's files into the page cache, and fails early
-    for _ in range(args.repeat):  # interleaved, so that a drift of the machine's speed affects all three alike
-        runs["cold"].append(run("cold", "real", True))
-        runs["warm"].append(run("warm", "real", False))
-        runs["text"].append(run("text", "text", False))
-    med = {name: [statistics.median(r[k] for r in rs) for k in range(3)] for name, rs in runs.items()}
+    def summary(command: Command) -> str:
+        log = logs / f"{_slug(command.name)}.log"
+        lines = log.read_text(encoding="utf-8", errors="replace").splitlines() if log.exists() else []
+        return next((line for line in reversed(lines) if line.startswith("checked ")), "?")
 
-    print(f"\n`{shlex.join([sys.executable, *sys.argv])}`\n(median of {args.repeat} runs; peak RSS from "
-          f"{'/usr/bin/time -v' if use_time_v else 'getrusage'}; generation {generation:.1f} s)\n")
-    print("| sources | PDF pages | PDF KB | HTML KB | extracted text MB | assessments | citations | "
-          "quotes across a hyphenated line break | quotes across a '/' or '-' + capital line break |")
-    print("|---|---|---|---|---|---|---|---|---|")
-    print(f"| {args.pdfs} PDF + {args.pages} HTML | {spread(corpus['pages']) if args.pdfs else '-'} | "
-          f"{spread([round(s / 1024) for s in corpus['pdf_kb']]) if args.pdfs else '-'} | "
-          f"{spread([round(s / 1024) for s in corpus['html_kb']]) if args.pages else '-'} | {corpus['text_mb']:.1f} | "
-          f"{args.assessments} | {args.citations} | {corpus['hyphen']} | {corpus['layout']} |\n")
-    print("| run | median s | peak MB | extractions | result |\n|---|---|---|---|---|")
-    labels = {"cold": "cold cache (PDF + HTML)", "warm": "warm cache (PDF + HTML)", "text": "same corpus as .txt"}
-    for name, (seconds, peak, written) in med.items():
-        print(f"| {labels[name]} | {seconds:.2f} | {peak:.0f} | {written:.0f} | {summaries[name]} |")
-    print(f"\ncold extraction: {(med['cold'][0] - med['warm'][0]) / n_sources * 1000:.1f} ms a source ((cold - warm) / "
-          f"{n_sources}); warm / text: {med['warm'][0] / max(med['text'][0], 1e-6):.2f}x the wall time")
-    print("commands (environment: XDG_CACHE_HOME=" + str(out / "xdg") + "):",
+    corpus_table = (
+        "| sources | PDF pages | PDF KB | HTML KB | extracted text MB | assessments | citations | "
+        "quotes across a hyphenated line break | quotes across a '/' or '-' + capital line break |\n"
+        "|---|---|---|---|---|---|---|---|---|\n"
+        f"| {args.pdfs} PDF + {args.pages} HTML | {spread(corpus['pages']) if args.pdfs else '-'} | "
+        f"{spread([round(s / 1024) for s in corpus['pdf_kb']]) if args.pdfs else '-'} | "
+        f"{spread([round(s / 1024) for s in corpus['html_kb']]) if args.pages else '-'} | {corpus['text_mb']:.1f} | "
+        f"{args.assessments} | {args.citations} | {corpus['hyphen']} | {corpus['layout']} |")
+    flags = shlex.join(a for a in sys.argv[1:] if a != "--readme")
+    block = "\n".join([
+        f"`.venv/bin/python benchmarks/check_real_sources.py{' ' + flags if flags else ''}` — {pyc_note()}; "
+        f"{args.warmup} + {args.runs} pairs a row, each run a fresh process:",
+        "",
+        TABLE_HEAD,
+        table_row(f"`check`, cold cache: {cold_written} extractions", cold_result),
+        table_row(f"`check`, warm cache: {warm_written} extractions", warm_result),
+        "",
+        f"Both anchors: `check` over the same corpus as `.txt` files ({summary(text)}). Cold and warm: {summary(cold)}.",
+        "",
+        corpus_table,
+    ])
+    print()
+    publish("check_real_sources", block, args.readme)
+    print("\ncommands (environment: XDG_CACHE_HOME=" + str(out / "xdg") + "; outputs in " + str(logs) + "):",
           f"  cold: rm -rf {shlex.quote(str(cache))} && {shlex.join(check('real'))}",
           f"  warm: {shlex.join(check('real'))}", f"  text: {shlex.join(check('text'))}", sep="\n")
 

@@ -1,7 +1,7 @@
 """Time `check` on a large synthetic project, against `grep -F` over the same quotes.
 
     .venv/bin/python benchmarks/check_scale.py [--sources 10000] [--assessments 500]
-        [--citations 20000] [--out /tmp/threatbrief-bench] [--seed 1] [--repeat 3] [--rusage]
+        [--citations 20000] [--out /tmp/threatbrief-bench] [--seed 1] [--runs 3] [--readme]
 
 1. Generates under --out, deterministically from --seed with the standard library only, ~5 KB
    news-like sources (curly quotes and apostrophes, em dashes, indented and hard-wrapped paragraphs,
@@ -10,13 +10,16 @@
    characters of a source, cut at word boundaries. About a third of the quotes have straight quotes
    and hyphens where the source is curly, and quotes from hard-wrapped sources are on one line, so
    `check` must match modulo typography and whitespace. quotes.txt: every quote (unescaped), one a line.
-2. Runs, each in a fresh process, `build.py -C OUT check` (which must exit 0) and the baselines
-   `LC_ALL=C grep -F -c -f quotes.txt -r OUT/sources` and `… grep -F -o …`. grep matches bytes
-   exactly, so it finds only the quotes verbatim in their source ("grep's ceiling"); it counts lines
-   or matches in any file, not verified citations. Wall time and peak RSS come from /usr/bin/time -v;
-   with --rusage or without it, from getrusage(RUSAGE_CHILDREN) in a fresh helper process per run
-   (whose own ~10 MB is then the floor).
-3. Prints Markdown tables of the medians of --repeat runs, and the command lines.
+2. Times, in paired runs (benchmarks/paired.py: A and its anchor in turn, each in a fresh process,
+   the ratio taken pair by pair), on the machine's cores:
+   - cold `check --no-cache` (no cache read or written) against `LC_ALL=C grep -F -c -f quotes.txt
+     -r sources`. grep matches bytes exactly, so it finds only the quotes verbatim in their source
+     ("grep's ceiling"); it counts lines with a hit in any file, not verified citations;
+   - `check` after an edit of one assessment (the caches of the previous check warm), against
+     `python -c pass`;
+   - cold `check --no-cache -j 1` against the same with `-j 2` (whose output must be identical).
+   Peak memory is that of the largest process of the command (its workers included).
+3. Prints a Markdown table (and with --readme writes it into README.md, block check_scale_<N>k).
 """
 
 from __future__ import annotations
@@ -27,20 +30,16 @@ import hashlib
 import os
 import random
 import re
-import shlex
 import shutil
-import statistics
 import string
 import subprocess
 import sys
-import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 MARKER = ".threatbrief-bench"  # a non-empty --out is replaced only if it holds this file
-TIME_V = Path("/usr/bin/time")
 STRAIGHT = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'", "—": "-"})
 LIKELIHOODS = ["remote", "very unlikely", "unlikely", "roughly even chance", "likely", "very likely", "almost certain"]
 TLPS = ["TLP:CLEAR", "TLP:GREEN", "TLP:AMBER", "TLP:AMBER+STRICT", "TLP:RED"]
@@ -297,40 +296,6 @@ def generate(out: Path, n_sources: int, n_assessments: int, n_citations: int, se
             "registry_bytes": len(registry.encode())}
 
 
-HELPER = """import resource, subprocess, sys, time
-t = time.perf_counter(); rc = subprocess.call(sys.argv[2:]); t = time.perf_counter() - t
-open(sys.argv[1], "w").write(f"{t} {resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}")
-sys.exit(rc)"""
-
-
-def measure(cmd: list[str], log: Path, env: dict[str, str], use_time_v: bool) -> tuple[float, float, int]:
-    """(wall seconds, peak RSS in MB, exit code) of `cmd` in a fresh process; stdout and stderr go to `log`."""
-    with tempfile.TemporaryDirectory() as tmp, log.open("wb") as sink:
-        report = Path(tmp) / "report"
-        if use_time_v:
-            started = time.perf_counter()
-            rc = subprocess.call([str(TIME_V), "-v", "-o", str(report), *cmd], stdout=sink, stderr=sink, env=env)
-            seconds = time.perf_counter() - started
-            found = re.search(r"Maximum resident set size \(kbytes\): (\d+)", report.read_text())
-            kbytes = int(found.group(1)) if found else 0
-        else:
-            rc = subprocess.call([sys.executable, "-c", HELPER, str(report), *cmd], stdout=sink, stderr=sink, env=env)
-            seconds_text, kbytes_text = report.read_text().split()
-            seconds, kbytes = float(seconds_text), int(kbytes_text)
-    return seconds, kbytes / 1024, rc
-
-
-def summarize(name: str, output: str, quotes: set[str]) -> str:
-    """The result column: check's summary line, or what grep counted."""
-    if name == "check":
-        return next((line for line in reversed(output.splitlines()) if line.startswith("checked ")), "?")
-    if name.endswith("-c"):
-        lines = sum(int(line.rsplit(":", 1)[1]) for line in output.splitlines() if ":" in line)
-        return f"{lines:,} lines with a hit, in any file"
-    found = {line.split(":", 1)[1] for line in output.splitlines()} & quotes
-    return f"{len(output.splitlines()):,} exact matches in any file, of {len(found):,} distinct quotes"
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sources", type=int, default=10000)
@@ -338,53 +303,57 @@ def main() -> None:
     parser.add_argument("--citations", type=int, default=20000)
     parser.add_argument("--out", type=Path, default=Path("/tmp/threatbrief-bench"))
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--rusage", action="store_true", help="use getrusage even when /usr/bin/time exists")
+    parser.add_argument("--runs", type=int, default=3, help="counted pairs per row (after one warm-up pair)")
+    parser.add_argument("--readme", action="store_true", help="write the table into README.md")
     args = parser.parse_args()
-    if args.sources < 1 or not 1 <= args.assessments <= args.citations or args.repeat < 1:
-        parser.error("need --sources >= 1, 1 <= --assessments <= --citations and --repeat >= 1")
+    if args.sources < 1 or not 1 <= args.assessments <= args.citations or args.runs < 1:
+        parser.error("need --sources >= 1, 1 <= --assessments <= --citations and --runs >= 1")
     out: Path = args.out.resolve()
+    sys.path.insert(0, str(Path(__file__).parent))
+    from paired import TABLE_HEAD, Command, paired, publish, pyc_note, table_row
 
     started = time.perf_counter()
     corpus = generate(out, args.sources, args.assessments, args.citations, args.seed)
-    print(f"generated {out} in {time.perf_counter() - started:.1f} s")
+    print(f"generated {out} in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+    logs = out / "runs"
+    build = [sys.executable, str(REPO / "build.py"), "-C", str(out), "check"]
+    grep = Command(["grep", "-F", "-c", "-f", str(out / "quotes.txt"), "-r", str(out / "sources")],
+                   "`grep -F -c -f quotes.txt -r sources`", env={**os.environ, "LC_ALL": "C"}, ok_codes=(0, 1))
+    python = Command([sys.executable, "-c", "pass"], "`python -c pass`")
+    edited = out / "assessments" / "a0000.yaml"
+    edits = iter(range(1_000_000))
 
-    use_time_v = TIME_V.exists() and not args.rusage
-    (out / "runs").mkdir()
-    grep = ["grep", "-F", "-f", str(out / "quotes.txt"), "-r", str(out / "sources")]
-    grep_env = {**os.environ, "LC_ALL": "C"}
-    cases = {"check": ([sys.executable, str(REPO / "build.py"), "-C", str(out), "check"], dict(os.environ)),
-             "grep -F -c": (grep[:2] + ["-c"] + grep[2:], grep_env),
-             "grep -F -o": (grep[:2] + ["-o"] + grep[2:], grep_env)}
-    results: dict[str, tuple[float, float, str]] = {}
-    quotes = set((out / "quotes.txt").read_text(encoding="utf-8").splitlines())
-    for name, (cmd, env) in cases.items():
-        times, peaks, output = [], [], ""
-        for _ in range(args.repeat):
-            log = out / "runs" / (name.replace(" ", "_") + ".out")
-            seconds, peak, rc = measure(cmd, log, env, use_time_v)
-            output = log.read_text(encoding="utf-8", errors="replace")
-            if name == "check" and rc != 0:
-                print(f"`check` exited {rc}; the first 20 lines of its output:", *output.splitlines()[:20], sep="\n")
-                sys.exit(1)
-            if rc > 1:  # grep: 1 means no line matched, 2 an error
-                sys.exit(f"`{shlex.join(cmd)}` exited {rc}:\n{output[:2000]}")
-            times.append(seconds)
-            peaks.append(peak)
-        results[name] = (statistics.median(times), statistics.median(peaks), summarize(name, output, quotes))
+    def edit() -> None:  # one more comment line: the file changes, its findings do not
+        with edited.open("a", encoding="utf-8") as f:
+            f.write(f"# edit {next(edits)}\n")
 
-    print(f"\n`{shlex.join([sys.executable, *sys.argv])}`\n"
-          f"(median of {args.repeat} runs; peak RSS from {'/usr/bin/time -v' if use_time_v else 'getrusage'})\n")
-    print("| source files | source MB | assessments | citations | quotes verbatim in their source (grep's ceiling) |")
-    print("|---|---|---|---|---|")
-    print(f"| {args.sources:,} | {corpus['source_bytes'] / 1e6:.1f} | {args.assessments:,} | {args.citations:,}"
-          f" | {corpus['verbatim']:,} |\n")
-    print("| run | median s | peak MB | result |\n|---|---|---|---|")
-    for name, (seconds, peak, summary) in results.items():
-        print(f"| `{name}` | {seconds:.2f} | {peak:.0f} | {summary} |")
-    print(f"\ncheck / grep -F -c: {results['check'][0] / max(results['grep -F -c'][0], 1e-6):.1f}x the wall time")
-    print("commands:", *(f"  {'' if n == 'check' else 'LC_ALL=C '}{shlex.join(c)}" for n, (c, _) in cases.items()),
-          sep="\n")
+    rows = []
+    cold = paired(Command(build + ["--no-cache"], "cold `check --no-cache`"), grep, args.runs, 1, logs)
+    rows.append(table_row("`check`, cold (no cache)", cold, "≤ 1.0×"))
+    subprocess.run(build, capture_output=True)  # fill the caches once
+    warm = paired(Command(build, "`check` after editing one assessment", before=edit), python, args.runs, 1, logs)
+    rows.append(table_row("`check` after editing one assessment, caches warm (target ≤ 0.5 s)", warm))
+    one = Command(build + ["--no-cache", "-j", "1"], "cold `check --no-cache -j 1`")
+    two = Command(build + ["--no-cache", "-j", "2"], "cold `check --no-cache -j 2`")
+    scaling = paired(one, two, args.runs, 0, logs)
+    rows.append(table_row("cold `check -j 1`: the ratio is the speed-up of `-j 2`", scaling))
+    outputs = {}
+    for jobs in ("1", "2"):
+        done = subprocess.run(build + ["--no-cache", "-j", jobs], capture_output=True, text=True)
+        outputs[jobs] = done.stdout
+    if outputs["1"] != outputs["2"]:
+        sys.exit("`check -j 1` and `check -j 2` printed different findings")
+    summary = next((line for line in reversed(outputs["1"].splitlines()) if line.startswith("checked ")), "?")
+    text = "\n".join([
+        f"{args.sources:,} sources ({corpus['source_bytes'] / 1e6:.1f} MB), {args.assessments:,} assessments, "
+        f"{args.citations:,} citations, {corpus['verbatim']:,} of them verbatim in their source (all that grep "
+        f"can find); `check` printed: `{summary}` (the same with -j 1 and -j 2). {pyc_note()}; "
+        f"{args.runs} counted pairs a row.", "",
+        f"`{' '.join(['.venv/bin/python', 'benchmarks/check_scale.py', *sys.argv[1:]])}`", "",
+        TABLE_HEAD, *rows,
+        "", f"Peak memory: `check` {cold.peak_a:.0f} MB (largest process), grep {cold.peak_b:.0f} MB.",
+    ])
+    publish(f"check_scale_{args.sources // 1000}k", text, args.readme)
 
 
 if __name__ == "__main__":

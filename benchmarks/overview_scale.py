@@ -1,7 +1,8 @@
-"""Time `check`, a cold full build, a no-op build and an assessment edit on a large incident dataset.
+"""Time `check`, a cold full build, its overview PDF, a no-op build and an assessment edit on a large
+incident dataset, each paired run by run with an anchor.
 
-    .venv/bin/python benchmarks/overview_scale.py [--incidents 5000] [--out /tmp/threatbrief-overview-bench]
-        [--seed 1] [--repeat 3] [--cold-repeat 1] [--rusage] [--restricted 0]
+    .venv/bin/python benchmarks/overview_scale.py [--incidents 100] [--out /tmp/threatbrief-overview-bench]
+        [--seed 1] [--runs 5] [--cold-runs 3] [--warmup 1] [--restricted 0] [--breakdown] [--readme]
 
 1. Generates under --out, deterministically from --seed with the standard library only, a project
    whose incidents/ holds --incidents synthetic incidents, one file per country (six countries, 3-10
@@ -20,25 +21,31 @@
    No two records share kind, date, place and target, so A004 stays quiet. No source carries a TLP
    unless --restricted FRACTION marks that share TLP:GREEN (the overview's TLP is then TLP:GREEN; an
    assessment listing an incident that cites one must be TLP:GREEN or stricter, or `check` says T003).
-2. Runs, each in a fresh process, with wall time and peak RSS from /usr/bin/time -v (or, with
-   --rusage or without it, from getrusage(RUSAGE_CHILDREN) in a helper process):
-     check   `build.py -C OUT check` (must exit 0; warnings allowed);
-     cold    `build.py -C OUT build --force -j 1`: the briefing's HTML and PDF, the index, the
-             overview's HTML and PDF and the three exports (each must be written);
-     no-op   the same without --force, right after: nothing to do ("everything up to date");
-     edit    the assessment's summary text changed, then `build -j 1`: its HTML and PDF (and the
-             STIX bundle, which holds its report) are rebuilt; the overview, the CSV and the JSON
-             must not be (asserted from the build's "wrote ..." lines: the script stops if they are).
-   The cold build and the breakdown run --cold-repeat times (default 1: a cold build of 5,000
-   incidents takes minutes), the others --repeat times; each edit changes the text anew.
-3. A breakdown in one fresh process (same Python, threatbrief imported in-process): check(),
-   then the overview's charts, its HTML (charts included), its PDF, and the CSV, JSON and STIX
-   exports, each timed with perf_counter and the process's peak RSS after it (ru_maxrss never
-   falls: a step that raises it is the one that needed the memory). Imports (matplotlib,
-   WeasyPrint, stix2) are done first and timed apart. Each output is compared with what the cold
-   build wrote.
-4. Prints Markdown tables of the medians, the overview PDF's page count and size, the exports'
-   sizes, and the command lines.
+2. Times with benchmarks/paired.py: A B A B ... in fresh processes (--warmup uncounted pairs first, then
+   --runs counted pairs, --cold-runs for the two rows that render the overview PDF); the figure is the
+   median of the pairs' ratios A / B. Each A must exit 0 and do what it should (asserted from its output):
+     check     `build.py -C OUT check` (warnings allowed), against a fresh process that loads the same
+               YAML files with PyYAML's C loader and reads and hashes (sha256) every source: reading the
+               data, no checking;
+     cold      `build.py -C OUT build --force -j 1`: the briefing's HTML and PDF, the index, the
+               overview's HTML and PDF and the three exports (each must be written), against bare
+               WeasyPrint rendering the reports/overview.html it wrote, in a fresh process
+               (`weasyprint.HTML(filename=..., base_url=OUT/).write_pdf(pdf_variant="pdf/ua-1")`);
+     overview  threatbrief's own PDF step (`threatbrief.pdf.render_pdf`, as the build calls it) on the
+     PDF       same reports/overview.html in a fresh process, against the same bare WeasyPrint run;
+     no-op     `build.py -C OUT build -j 1` right after: nothing to do ("everything up to date"),
+               against `python -c pass`;
+     edit      the assessment's summary text changed, then `build -j 1`: its HTML and PDF (and the STIX
+               bundle, which holds its report) are rebuilt; the overview, the CSV and the JSON must not
+               be (asserted from the build's "wrote ..." lines), against the no-op build right after it.
+3. With --breakdown, one more fresh process (threatbrief imported in-process) times check(), then the
+   overview's charts, its HTML (charts included), its PDF, and the CSV, JSON and STIX exports, each
+   with perf_counter and the process's peak RSS after it; imports are timed apart. Each output is
+   compared with what the build wrote. One run, for finding where time goes: each step is shown as a
+   share of the whole process, its anchor; no paired ratio, and not in the README block.
+4. Prints the dataset, a Markdown table (medians, the paired ratio and its range, peak RSS of each
+   side), whether .pyc files existed, the outputs' sizes, and the commands; with --readme, writes
+   them into README.md between <!-- benchmark:overview_scale --> and <!-- /benchmark:overview_scale -->.
 """
 
 from __future__ import annotations
@@ -51,10 +58,8 @@ import random
 import re
 import shlex
 import shutil
-import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -62,8 +67,10 @@ from datetime import date, timedelta
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "benchmarks"))
+from paired import TABLE_HEAD, Command, _slug, paired, publish, pyc_note, table_row  # noqa: E402
+
 MARKER = ".threatbrief-bench"  # a non-empty --out is replaced only if it holds this file
-TIME_V = Path("/usr/bin/time")
 ASSESSMENT = "brief"
 DATASET_OUTPUTS = ("overview.html", "overview.pdf", "incidents.csv", "incidents.json", "threatbrief.stix.json")
 NOT_ON_EDIT = ("overview.html", "overview.pdf", "incidents.csv", "incidents.json")  # README, "Incidents"
@@ -510,27 +517,19 @@ def edit_assessment(out: Path, revision: int) -> None:
     path.write_text(new, encoding="utf-8")
 
 
-HELPER = """import resource, subprocess, sys, time
-t = time.perf_counter(); rc = subprocess.call(sys.argv[2:]); t = time.perf_counter() - t
-open(sys.argv[1], "w").write(f"{t} {resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}")
-sys.exit(rc)"""
-
-
-def measure(cmd: list[str], log: Path, use_time_v: bool) -> tuple[float, float, int]:
-    """(wall seconds, peak RSS in MB, exit code) of `cmd` in a fresh process; stdout and stderr go to `log`."""
-    with tempfile.TemporaryDirectory() as tmp, log.open("wb") as sink:
-        report = Path(tmp) / "report"
-        if use_time_v:
-            started = time.perf_counter()
-            rc = subprocess.call([str(TIME_V), "-v", "-o", str(report), *cmd], stdout=sink, stderr=sink)
-            seconds = time.perf_counter() - started
-            found = re.search(r"Maximum resident set size \(kbytes\): (\d+)", report.read_text())
-            kbytes = int(found.group(1)) if found else 0
-        else:
-            rc = subprocess.call([sys.executable, "-c", HELPER, str(report), *cmd], stdout=sink, stderr=sink)
-            seconds_text, kbytes_text = report.read_text().split()
-            seconds, kbytes = float(seconds_text), int(kbytes_text)
-    return seconds, kbytes / 1024, rc
+# The anchors and the overview PDF step, each run as `python -c CODE ARGS...` in a fresh process.
+READ_DATA = r"""import hashlib, pathlib, sys, yaml
+root = pathlib.Path(sys.argv[1])
+for path in sorted([*root.glob("incidents/*.yaml"), *root.glob("assessments/*.yaml"), root / "sources" / "sources.yaml"]):
+    yaml.load(path.read_bytes(), Loader=yaml.CSafeLoader)
+for path in sorted(root.glob("sources/*.txt")):
+    hashlib.sha256(path.read_bytes()).hexdigest()"""
+BARE_WEASYPRINT = r"""import sys, weasyprint
+weasyprint.HTML(filename=sys.argv[1], base_url=sys.argv[2]).write_pdf(sys.argv[3], pdf_variant="pdf/ua-1")"""
+THREATBRIEF_PDF = r"""import pathlib, sys
+from threatbrief.pdf import render_pdf
+pdf, refused = render_pdf(pathlib.Path(sys.argv[1]).read_text(encoding="utf-8"), pathlib.Path(sys.argv[2]), "2025-12-31")
+pathlib.Path(sys.argv[3]).write_bytes(pdf)"""
 
 
 # The breakdown: run in a fresh process with the project's Python; prints one JSON object.
@@ -591,144 +590,198 @@ def written(output: str) -> list[str]:
 
 
 def fail(message: str, output: str) -> None:
-    print(f"\nFAILED: {message}\nthe build's output (last 40 lines):", *output.splitlines()[-40:], sep="\n")
+    print(f"\nFAILED: {message}\n(a change to threatbrief's own code while this runs makes the next build rebuild "
+          "everything)\nthe output (last 40 lines):", *output.splitlines()[-40:], sep="\n")
     sys.exit(1)
+
+
+RUN_MARK = "=== overview_scale.py: next run ===\n"
+
+
+class Logged:
+    """Marks each run's start in the log paired.py appends a command's output to, so that each
+    run's output can be checked after the series."""
+
+    def __init__(self, logs: Path, label: str, then=None) -> None:
+        self.path, self.then = logs / f"{_slug(label)}.log", then
+
+    def __call__(self) -> None:
+        if self.then:
+            self.then()
+        with self.path.open("a", encoding="utf-8") as log:
+            log.write(RUN_MARK)
+
+    def outputs(self) -> list[str]:
+        """Each marked run's output, oldest first."""
+        return self.path.read_text(encoding="utf-8", errors="replace").split(RUN_MARK)[1:]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--incidents", type=int, default=5000)
+    parser.add_argument("--incidents", type=int, default=100)
     parser.add_argument("--out", type=Path, default=Path("/tmp/threatbrief-overview-bench"))
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--repeat", type=int, default=3, help="runs of check, no-op and edit (median)")
-    parser.add_argument("--cold-repeat", type=int, default=1, help="runs of the cold build and the breakdown")
-    parser.add_argument("--rusage", action="store_true", help="use getrusage even when /usr/bin/time exists")
+    parser.add_argument("--runs", type=int, default=5, help="counted pairs of check, no-op and edit")
+    parser.add_argument("--cold-runs", type=int, default=3, help="counted pairs of the cold build and the overview PDF")
+    parser.add_argument("--warmup", type=int, default=1, help="uncounted pairs before each series")
     parser.add_argument("--restricted", type=float, default=0.0, metavar="FRACTION",
                         help="share of sources marked TLP:GREEN (default 0: a file of incidents/ is checked as a "
                              "TLP:CLEAR assessment, so citing one is a T003 error)")
+    parser.add_argument("--breakdown", action="store_true", help="also time the overview's steps in one process")
+    parser.add_argument("--readme", action="store_true", help="write the tables into README.md's block")
     args = parser.parse_args()
-    if args.incidents < 6 or args.repeat < 1 or args.cold_repeat < 1:
-        parser.error("need --incidents >= 6, --repeat >= 1 and --cold-repeat >= 1")
+    if args.incidents < 6 or args.runs < 1 or args.cold_runs < 1 or args.warmup < 0:
+        parser.error("need --incidents >= 6, --runs >= 1, --cold-runs >= 1 and --warmup >= 0")
     out: Path = args.out.resolve()
 
     started = time.perf_counter()
     made = generate(out, args.incidents, args.seed, args.restricted)
     print(f"generated {out} in {time.perf_counter() - started:.1f} s", flush=True)
 
-    use_time_v = TIME_V.exists() and not args.rusage
-    runs = out / "runs"
-    runs.mkdir()
-    tool = [sys.executable, str(REPO / "build.py"), "-C", str(out)]
-    commands = {"check": tool + ["check"], "cold": tool + ["build", "--force", "-j", "1"],
-                "no-op": tool + ["build", "-j", "1"], "edit": tool + ["build", "-j", "1"]}
-    results: dict[str, list[tuple[float, float]]] = {name: [] for name in commands}
-    notes: dict[str, str] = {}
+    logs, anchors = out / "runs", out / "anchors"
+    logs.mkdir()
+    anchors.mkdir()
+    reports = out / "reports"
+    python = sys.executable
+    tool = [python, str(REPO / "build.py"), "-C", str(out)]
+    commands = {
+        "check": tool + ["check"],
+        "read": [python, "-c", READ_DATA, str(out)],
+        "cold": tool + ["build", "--force", "-j", "1"],
+        "weasyprint": [python, "-c", BARE_WEASYPRINT, str(reports / "overview.html"), f"{out}{os.sep}",
+                       str(anchors / "weasyprint.pdf")],
+        "overview PDF": [python, "-c", THREATBRIEF_PDF, str(reports / "overview.html"), str(out),
+                         str(anchors / "threatbrief.pdf")],
+        "no-op": tool + ["build", "-j", "1"],
+        "pass": [python, "-c", "pass"],
+    }
+    labels = {
+        "check": "`check`", "read": "load the YAML (libyaml), sha256 the sources",
+        "cold": "cold build", "weasyprint": "bare WeasyPrint, reports/overview.html",
+        "overview PDF": "threatbrief's PDF step, reports/overview.html", "no-op": "no-op build",
+        "pass": "`python -c pass`", "edit": "build after an edit",
+    }
+    revision = iter(range(1, 10**6))
+    marks = {name: Logged(logs, label) for name, label in labels.items()}
+    marks["edit"] = Logged(logs, labels["edit"], lambda: edit_assessment(out, next(revision)))
+    command = {name: Command(commands.get(name, commands["no-op"]), labels[name], before=marks[name]) for name in labels}
 
-    def run(name: str, k: int) -> str:
-        log = runs / f"{name}-{k}.out"
-        seconds, peak, rc = measure(commands[name], log, use_time_v)
-        output = log.read_text(encoding="utf-8", errors="replace")
-        if rc != 0:
-            fail(f"`{shlex.join(commands[name])}` exited {rc}", output)
-        results[name].append((seconds, peak))
-        print(f"  {name} #{k + 1}: {seconds:.2f} s, {peak:.0f} MB", flush=True)
-        return output
+    def series(name: str, anchor: str, runs: int):
+        print(f"{labels[name]} vs {labels[anchor]}: {args.warmup} + {runs} pairs", flush=True)
+        return paired(command[name], command[anchor], runs, args.warmup, logs)
 
-    for k in range(args.repeat):
-        output = run("check", k)
-        summary = next((line for line in reversed(output.splitlines()) if line.startswith("checked ")), "?")
-        codes = Counter(re.findall(r"^\S+:\d+:\d+: (?:warning|error) ([A-Z]\d{3})", output, re.M))
-        notes["check"] = summary + (f" ({', '.join(f'{c} ×{n}' for c, n in sorted(codes.items()))})" if codes else "")
+    results, notes = {}, {}
+    results["check"] = series("check", "read", args.runs)
+    output = marks["check"].outputs()[-1]
+    summary = next((line for line in reversed(output.splitlines()) if line.startswith("checked ")), "?")
+    codes = Counter(re.findall(r"^\S+:\d+:\d+: (?:warning|error) ([A-Z]\d{3})", output, re.M))
+    notes["check"] = summary + (f" ({', '.join(f'{c} ×{n}' for c, n in sorted(codes.items()))})" if codes else "")
 
-    cold_outputs: list[str] = []
-    for k in range(args.cold_repeat):
-        output = run("cold", k)
-        names = written(output)
-        missing = [n for n in (*DATASET_OUTPUTS, f"{ASSESSMENT}.html", f"{ASSESSMENT}.pdf", "index.html")
-                   if n not in names]
+    results["cold"] = series("cold", "weasyprint", args.cold_runs)
+    expected = (*DATASET_OUTPUTS, f"{ASSESSMENT}.html", f"{ASSESSMENT}.pdf", "index.html")
+    for output in marks["cold"].outputs():
+        missing = [n for n in expected if n not in written(output)]
         if missing:
-            fail(f"the cold build did not write {', '.join(missing)}", output)
-        cold_outputs = names
-        built = re.search(r"built overview in ([\d.]+) s", output)
-        brief = re.search(rf"built {ASSESSMENT} in ([\d.]+) s", output)
-        notes["cold"] = (f"{len(names)} outputs; its progress lines: overview (HTML+PDF) {built.group(1) if built else '?'} s, "
-                         f"{ASSESSMENT} {brief.group(1) if brief else '?'} s")
-    sizes = {name: (out / "reports" / name).stat().st_size for name in cold_outputs}
-    built_digests = {name: hashlib.sha256((out / "reports" / name).read_bytes()).hexdigest() for name in DATASET_OUTPUTS}
-    pages = pdf_pages(out / "reports" / "overview.pdf")
-    brief_pages = pdf_pages(out / "reports" / f"{ASSESSMENT}.pdf")
+            fail(f"a cold build did not write {', '.join(missing)}", output)
+    cold_outputs = written(marks["cold"].outputs()[-1])
+    sizes = {name: (reports / name).stat().st_size for name in cold_outputs}
+    built = {name: hashlib.sha256((reports / name).read_bytes()).hexdigest() for name in DATASET_OUTPUTS}
+    pages = pdf_pages(reports / "overview.pdf")
+    anchor_pages = pdf_pages(anchors / "weasyprint.pdf")
+    results["overview PDF"] = series("overview PDF", "weasyprint", args.cold_runs)
+    step_pages = pdf_pages(anchors / "threatbrief.pdf")
+    if len({pages, anchor_pages, step_pages}) != 1:
+        print(f"note: the overview PDF has {pages} pages as built, {step_pages} from threatbrief's PDF step and "
+              f"{anchor_pages} from bare WeasyPrint", flush=True)
+    notes["cold"] = f"{len(cold_outputs)} outputs, overview PDF {pages} pages; anchor's PDF {anchor_pages} pages"
+    notes["overview PDF"] = f"{step_pages} pages; anchor's {anchor_pages}"
 
-    for k in range(args.repeat):
-        output = run("no-op", k)
+    breakdown = run_breakdown(out, logs) if args.breakdown else None
+
+    # The build the no-op follows (the overview PDF series wrote nothing to reports/; this one has nothing to do
+    # unless threatbrief's own code changed since the cold build, which rebuilds everything).
+    subprocess.run(commands["no-op"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+    results["no-op"] = series("no-op", "pass", args.runs)
+    results["edit"] = series("edit", "no-op", args.runs)
+    for output in marks["no-op"].outputs():
         if written(output) or "everything up to date" not in output:
-            fail("the no-op build right after the cold build did something", output)
-        notes["no-op"] = next(line for line in output.splitlines() if "everything up to date" in line)
-
-    for k in range(args.repeat):
-        edit_assessment(out, k + 1)
-        output = run("edit", k)
+            fail("a no-op build (after the cold build, or right after an edit) did something", output)
+    notes["no-op"] = next(line for line in marks["no-op"].outputs()[-1].splitlines() if "everything up to date" in line)
+    for output in marks["edit"].outputs():
         names = written(output)
         wrong = [n for n in NOT_ON_EDIT if n in names]
         if wrong:
             fail(f"editing the assessment's text rebuilt {', '.join(wrong)} (README: it must not)", output)
         if f"{ASSESSMENT}.html" not in names or f"{ASSESSMENT}.pdf" not in names:
             fail("editing the assessment did not rebuild its briefing", output)
-        notes["edit"] = "wrote " + ", ".join(names) + "; not the overview, CSV or JSON"
-
-    breakdowns = []
-    for k in range(args.cold_repeat):
-        report = runs / f"breakdown-{k}.json"
-        log = runs / f"breakdown-{k}.out"
-        seconds, peak, rc = measure([sys.executable, "-c", BREAKDOWN, str(out), str(report)], log, use_time_v)
-        if rc != 0:
-            fail("the breakdown failed", log.read_text(encoding="utf-8", errors="replace"))
-        data = json.loads(report.read_text())
-        data["wall"], data["peak"] = seconds, peak
-        breakdowns.append(data)
-        print(f"  breakdown #{k + 1}: {seconds:.2f} s, {peak:.0f} MB", flush=True)
+    notes["edit"] = "wrote " + ", ".join(written(marks["edit"].outputs()[-1])) + "; not the overview, CSV or JSON"
 
     # --- Tables
-    print(f"\n`{shlex.join([sys.executable, *sys.argv])}`\n"
-          f"(medians: check, no-op and edit of {args.repeat} runs, cold build and breakdown of {args.cold_repeat}; "
-          f"peak RSS from {'/usr/bin/time -v' if use_time_v else 'getrusage'})\n")
-    print("| incidents | files | sources | source MB | incidents/ MB | citations | kinds | date precision |")
-    print("|---|---|---|---|---|---|---|---|")
+    flags = shlex.join(a for a in sys.argv[1:] if a != "--readme")
     kinds = ", ".join(f"{k} {n:,}" for k, n in made.kinds.most_common())
     precision = ", ".join(f"{k} {n:,}" for k, n in made.precision.most_common())
-    print(f"| {made.incidents:,} | {made.files} | {made.sources:,} | {made.source_bytes / 1e6:.1f} | "
-          f"{made.incident_bytes / 1e6:.1f} | {made.citations:,} | {kinds} | {precision} |\n")
-    print("| run | median s | peak MB | result |\n|---|---|---|---|")
-    for name, values in results.items():
-        seconds = statistics.median(v[0] for v in values)
-        peak = statistics.median(v[1] for v in values)
-        print(f"| {name} | {seconds:.2f} | {peak:.0f} | {notes.get(name, '')} |")
+    rows = {"check": "`check`", "cold": "cold build (`build --force -j 1`)", "overview PDF": "the overview PDF alone",
+            "no-op": "no-op build", "edit": "edit the assessment's text, then `build -j 1`"}
+    block = [
+        f"`.venv/bin/python benchmarks/overview_scale.py{' ' + flags if flags else ''}` — {pyc_note()}; "
+        f"{args.warmup} + {args.runs} pairs a row ({args.warmup} + {args.cold_runs} for the two rows that render "
+        "the overview PDF), each run a fresh process:",
+        "",
+        TABLE_HEAD,
+        *(table_row(measure, results[name]) for name, measure in rows.items()),
+        "",
+        "| row | what the last run did |",
+        "|---|---|",
+        *(f"| {measure} | {notes[name]} |" for name, measure in rows.items()),
+        "",
+        "| incidents | files | sources | source MB | incidents/ MB | citations | kinds | date precision |",
+        "|---|---|---|---|---|---|---|---|",
+        f"| {made.incidents:,} | {made.files} | {made.sources:,} | {made.source_bytes / 1e6:.1f} | "
+        f"{made.incident_bytes / 1e6:.1f} | {made.citations:,} | {kinds} | {precision} |",
+        "",
+        "| output | bytes |",
+        "|---|---|",
+        *(f"| {name} | {sizes.get(name, 0):,} |" for name in expected),
+    ]
+    print()
+    publish("overview_scale", "\n".join(block), args.readme)
+    if breakdown:
+        print_breakdown(breakdown, built)
+    print(f"\nthe assessment lists: {', '.join(made.listed)}")
+    print(f"commands (outputs in {logs}):", *(f"  {labels[k]}: {shlex.join(c)}" for k, c in commands.items()),
+          f"  {labels['edit']}: edit assessments/{ASSESSMENT}.yaml, then {shlex.join(commands['no-op'])}", sep="\n")
 
-    print("\nBreakdown, in one fresh process (median s; the peak RSS the process had reached after each step):\n")
-    print("| step | s | peak MB after | output bytes | same bytes as the build |\n|---|---|---|---|---|")
-    labels = [s["step"] for s in breakdowns[0]["steps"]]
+
+def run_breakdown(out: Path, logs: Path) -> dict:
+    """The overview's steps timed in one fresh process (--breakdown); stops the script if it fails."""
+    report, log = logs / "breakdown.json", logs / "breakdown.out"
+    print("breakdown: 1 run", flush=True)
+    started = time.perf_counter()
+    with log.open("wb") as sink:
+        code = subprocess.call([sys.executable, "-c", BREAKDOWN, str(out), str(report)], stdout=sink, stderr=sink)
+    wall = time.perf_counter() - started
+    if code != 0:
+        fail("the breakdown failed", log.read_text(encoding="utf-8", errors="replace"))
+    return json.loads(report.read_text()) | {"wall": wall}
+
+
+def print_breakdown(data: dict, built: dict[str, str]) -> None:
+    """The breakdown's table; its outputs compared with the last cold build's (`built`: sha256 by name)."""
+    print("\nBreakdown, one run in one fresh process, right after the cold builds (not paired: each step's "
+          "share of the whole process; the peak RSS the process had reached after it):\n")
+    print("| step | s | share of the process | peak MB after | output bytes | same bytes as the build |")
+    print("|---|---|---|---|---|---|")
     output_of = {"overview HTML": "overview.html", "overview PDF": "overview.pdf", "incidents.csv": "incidents.csv",
                  "incidents.json": "incidents.json", "threatbrief.stix.json": "threatbrief.stix.json"}
-    for j, label in enumerate(labels):
-        seconds = statistics.median(b["steps"][j]["seconds"] for b in breakdowns)
-        peak = statistics.median(b["steps"][j]["peak_mb"] for b in breakdowns)
-        name = next((v for key, v in output_of.items() if label.startswith(key)), None)
-        size = f"{breakdowns[0]['sizes'][name]:,}" if name else ""
-        # The STIX bundle holds the assessment's report, edited since the cold build: compare it
-        # with the file as the last edit build wrote it.
+    for step in data["steps"]:
+        name = next((v for key, v in output_of.items() if step["step"].startswith(key)), None)
         same = ""
         if name:
-            now = hashlib.sha256((out / "reports" / name).read_bytes()).hexdigest()
-            same = "yes" if breakdowns[0]["digests"][name] in (built_digests[name], now) else "**no**"
-        print(f"| {label} | {seconds:.2f} | {peak:.0f} | {size} | {same} |")
-    print(f"| (whole helper process) | {statistics.median(b['wall'] for b in breakdowns):.2f} | "
-          f"{statistics.median(b['peak'] for b in breakdowns):.0f} | | |")
-
-    print("\n| output | bytes | pages |\n|---|---|---|")
-    for name in (*DATASET_OUTPUTS, f"{ASSESSMENT}.html", f"{ASSESSMENT}.pdf", "index.html"):
-        shown = pages if name == "overview.pdf" else brief_pages if name == f"{ASSESSMENT}.pdf" else ""
-        print(f"| {name} | {sizes.get(name, 0):,} | {shown} |")
-    print(f"\nthe assessment lists: {', '.join(made.listed)}")
-    print("commands:", *(f"  {shlex.join(c)}" for c in commands.values()), sep="\n")
+            same = "yes" if data["digests"][name] == built[name] else "**no**"
+        size = f"{data['sizes'][name]:,}" if name else ""
+        print(f"| {step['step']} | {step['seconds']:.2f} | {step['seconds'] / data['wall']:.0%} | {step['peak_mb']:.0f} | "
+              f"{size} | {same} |")
+    print(f"| (the whole process) | {data['wall']:.2f} | 100% | | | |")
 
 
 if __name__ == "__main__":

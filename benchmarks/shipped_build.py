@@ -1,51 +1,119 @@
-"""Time `check` and a full build of the shipped project, in fresh processes.
+"""Cold builds of the shipped project, each paired run by run with an anchor.
 
-    .venv/bin/python benchmarks/shipped_build.py [--repeat 3]
+    .venv/bin/python benchmarks/shipped_build.py [--runs 5] [--warmup 1] [--out /tmp/threatbrief-shipped-bench] [--readme]
 
-Each run copies the project to a temp dir (so reports/ starts empty) and runs build.py as a
-user would; the figures are wall-clock seconds, median of the repeats, plus peak RSS of the
-parent process tree as reported by the kernel for the children (ru_maxrss).
+The shipped assessments/, incidents/ and sources/ are copied into --out (as a user's checkout
+would be). Then, with benchmarks/paired.py (A B A B … in fresh processes; the figure is the
+median of the pairs' ratios A / B):
+
+  cold -j 1   `build.py -C COPY build --force -j 1`, the copy's reports/ and .threatbrief/ (the chart
+              cache) removed before each run: every chart drawn, every HTML and PDF rendered, the
+              exports and the index written; against its anchor, a bare script that imports the
+              matplotlib modules the charts use and WeasyPrint, and renders with WeasyPrint the very
+              HTML files that build wrote (reports/*.html, pdf_variant="pdf/ua-1", the same base_url):
+              what a build cannot avoid doing;
+  cold -j 2   the same build with `-j 2` (worker processes), against `-j 1`: how well two cores are used.
+
+Before timing, one build writes the reports the anchor renders; after, every timed build's outputs
+are checked to be byte-identical to it (so both sides did the same work). With --readme the Markdown
+is also written into README.md between <!-- benchmark:shipped_build --> and its end marker.
 """
 
 from __future__ import annotations
 
 import argparse
-import resource
+import hashlib
 import shutil
-import statistics
 import subprocess
 import sys
-import tempfile
-import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "benchmarks"))
+from paired import TABLE_HEAD, Command, paired, publish, pyc_note, table_row  # noqa: E402
+
+PARTS = ("assessments", "incidents", "sources")
+MARKER = ".threatbrief-bench"
+
+ANCHOR = """import os, sys
+from pathlib import Path
+import matplotlib.backends.backend_agg, matplotlib.backends.backend_svg, matplotlib.figure, matplotlib.layout_engine
+from weasyprint import HTML
+root = Path(sys.argv[1])
+for name in sys.argv[2:]:
+    HTML(filename=str(root / "reports" / name), base_url=str(root) + os.sep).write_pdf(pdf_variant="pdf/ua-1")
+"""
 
 
-def run(args: list[str], cwd: Path) -> float:
-    started = time.perf_counter()
-    subprocess.run([sys.executable, str(REPO / "build.py"), *args], cwd=cwd, check=True, capture_output=True)
-    return time.perf_counter() - started
+def fresh_copy(target: Path) -> None:
+    shutil.rmtree(target, ignore_errors=True)
+    for part in PARTS:
+        shutil.copytree(REPO / part, target / part)
+
+
+def cold(root: Path) -> None:
+    """Before a cold run: no reports, no chart cache."""
+    shutil.rmtree(root / "reports", ignore_errors=True)
+    shutil.rmtree(root / ".threatbrief", ignore_errors=True)
+
+
+def outputs(root: Path) -> dict[str, str]:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted((root / "reports").iterdir())
+            if not p.name.startswith(".")}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--repeat", type=int, default=3)
-    repeat = parser.parse_args().repeat
-    cases = {"check": ["check"], "build -j 1": ["build", "-j", "1"], "build -j 2": ["build", "-j", "2"]}
-    print(f"shipped project: {len(list((REPO / 'assessments').glob('*.yaml')))} assessments, "
-          f"{len(list((REPO / 'sources').glob('*.txt')))} sources; median of {repeat} runs")
-    for name, args in cases.items():
-        times = []
-        for _ in range(repeat):
-            with tempfile.TemporaryDirectory() as tmp:
-                root = Path(tmp)
-                for part in ("assessments", "incidents", "sources"):
-                    shutil.copytree(REPO / part, root / part)
-                times.append(run(args, root))
-        print(f"{name:<12} {statistics.median(times):6.2f} s   (min {min(times):.2f}, max {max(times):.2f})")
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    print(f"peak RSS of any single child process: {peak:.0f} MB")
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--warmup", type=int, default=1)
+    parser.add_argument("--out", type=Path, default=Path("/tmp/threatbrief-shipped-bench"))
+    parser.add_argument("--readme", action="store_true")
+    args = parser.parse_args()
+    out: Path = args.out
+    if out.exists() and any(out.iterdir()) and not (out / MARKER).exists():
+        sys.exit(f"{out} is not empty and was not made by this script: choose another --out")
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
+    (out / MARKER).touch()
+    python, build = sys.executable, str(REPO / "build.py")
+    reference, one, two = out / "reference", out / "j1", out / "j2"
+    for root in (reference, one, two):
+        fresh_copy(root)
+    subprocess.run([python, build, "-C", str(reference), "build", "--force", "-j", "1"], check=True, capture_output=True)
+    expected = outputs(reference)
+    pages = sorted(p for p in expected if p.endswith(".html") and p[:-5] + ".pdf" in expected)  # not index.html
+    logs = out / "logs"
+
+    def build_cmd(root: Path, jobs: int) -> Command:
+        return Command([python, build, "-C", str(root), "build", "--force", "-j", str(jobs)],
+                       f"`build --force -j {jobs}` (cold)", before=lambda: cold(root))
+
+    anchor = Command([python, "-c", ANCHOR, str(reference), *pages],
+                     f"bare WeasyPrint on the same {len(pages)} HTML files + matplotlib imported")
+    first = paired(build_cmd(one, 1), anchor, args.runs, args.warmup, logs)
+    second = paired(build_cmd(two, 2), build_cmd(one, 1), args.runs, args.warmup, logs)
+    for root in (one, two):
+        if outputs(root) != expected:
+            sys.exit(f"{root}: the build's outputs differ from the reference build's")
+
+    assessments = len(list((REPO / "assessments").glob("*.yaml")))
+    flags = " ".join(f"--{k} {v}" for k, v in (("runs", args.runs), ("warmup", args.warmup))
+                     if v != parser.get_default(k))
+    block = [
+        f"`.venv/bin/python benchmarks/shipped_build.py{' ' + flags if flags else ''}` — {pyc_note()}; "
+        f"{args.warmup} + {args.runs} pairs a row, each run a fresh process:",
+        "",
+        TABLE_HEAD,
+        table_row(f"cold full build, `-j 1` ({assessments} briefings + the overview, HTML and PDF, exports, index)",
+                  first, "≤ 1.08×"),
+        table_row("cold full build, `-j 2`", second),
+        "",
+        f"The anchor renders {', '.join(f'`{p}`' for p in pages)} — what the build wrote, byte for byte — with "
+        "`weasyprint.HTML(filename=…, base_url=PROJECT/).write_pdf(pdf_variant=\"pdf/ua-1\")` in one process that has "
+        "also imported the matplotlib modules the charts use (`matplotlib.figure`, the Agg and SVG backends). Every "
+        "timed build wrote the same bytes as the reference build.",
+    ]
+    publish("shipped_build", "\n".join(block), args.readme)
 
 
 if __name__ == "__main__":

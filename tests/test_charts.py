@@ -99,3 +99,159 @@ def test_places_by_country_and_province() -> None:
                           incident("2024", province="Kabul"), incident("2023", province="Kabul")])
     assert table.rows == ["Afghanistan", "Tajikistan"]
     assert table.count("Afghanistan", "Kabul") == 2 and table.count("Tajikistan", "province unknown") == 1
+
+
+# The chart cache: each distinct chart drawn once; a forged, foreign or damaged entry never used --
+
+
+def _plot():
+    from threatbrief.charts import Plot, _draw_bars
+
+    table = frequency_table([incident("2022"), incident("2024"), incident("2024", target="hotel")])
+    return Plot(_draw_bars, (6.4, 2.8), (table, False, "Target type", "Attacks"))
+
+
+def _fresh_cache(tmp_path, monkeypatch):
+    from threatbrief import charts
+    from threatbrief.charts import ChartCache
+
+    monkeypatch.setattr(charts, "_memo", type(charts._memo)())  # this test's own per-process memo
+    drawn = []
+    real = charts.draw
+    monkeypatch.setattr(charts, "draw", lambda plot, fmt="svg", dpi=150: drawn.append(plot) or real(plot, fmt, dpi))
+    return ChartCache.for_project(tmp_path / ".threatbrief" / "cache"), drawn
+
+
+def test_a_chart_is_drawn_once_then_read_from_memo_and_disk(tmp_path, monkeypatch) -> None:
+    from threatbrief import charts
+    from threatbrief.charts import ChartCache, chart_key, draw, render
+
+    cache, drawn = _fresh_cache(tmp_path, monkeypatch)
+    plot = _plot()
+    first = render(plot, cache=cache)
+    assert len(drawn) == 1 and cache.misses == 1
+    assert render(plot, cache=cache) == first and len(drawn) == 1  # the memo
+    assert first == draw(plot)  # the same bytes as a plain draw
+    entries = list((tmp_path / ".threatbrief" / "cache" / "charts").iterdir())
+    assert [e.name for e in entries] == [f"{chart_key(plot)}.svg"]
+    assert (tmp_path / ".threatbrief" / "cache" / ".gitignore").read_text(encoding="utf-8").splitlines()[-1] == "*"
+    monkeypatch.setattr(charts, "_memo", type(charts._memo)())  # a new process: the disk cache answers
+    again = ChartCache.for_project(tmp_path / ".threatbrief" / "cache")
+    assert render(plot, cache=again) == first and again.hits == 1 and len(drawn) == 1
+
+
+def test_other_data_code_or_settings_make_another_key() -> None:
+    from dataclasses import replace
+
+    from threatbrief.charts import chart_key
+
+    plot = _plot()
+    table = plot.args[0]
+    other = replace(plot, args=(replace(table, counts={**table.counts, ("2024", "hotel"): 2}), *plot.args[1:]))
+    assert chart_key(plot) == chart_key(_plot())
+    assert len({chart_key(plot), chart_key(other), chart_key(plot, "png"), chart_key(plot, dpi=100),
+                chart_key(replace(plot, size=(6.4, 3.0)))}) == 5
+
+
+def test_a_forged_chart_in_the_cache_never_reaches_a_briefing(tmp_path, monkeypatch) -> None:
+    """An image committed into .threatbrief/cache/charts/ without this user's key is ignored and replaced."""
+    from threatbrief import charts
+    from threatbrief.charts import chart_key, render
+
+    cache, drawn = _fresh_cache(tmp_path, monkeypatch)
+    plot = _plot()
+    real = render(plot, cache=cache)
+    entry = tmp_path / ".threatbrief" / "cache" / "charts" / f"{chart_key(plot)}.svg"
+    mac, head, image = entry.read_bytes().split(b"\n", 2)
+    forged = image.replace(b"</svg>", b"<text>forged</text></svg>")
+    head = head.replace(str(len(image)).encode(), str(len(forged)).encode())
+    entry.write_bytes(mac + b"\n" + head + b"\n" + forged)  # the old signature over a new body
+    monkeypatch.setattr(charts, "_memo", type(charts._memo)())
+    assert render(plot, cache=cache) == real and len(drawn) == 2 and cache.hits == 0
+    assert b"forged" not in entry.read_bytes()  # replaced by the real image
+
+    import hashlib
+    import hmac
+
+    body = head + b"\n" + forged  # signed with some other key (another user's, or a guess)
+    entry.write_bytes(hmac.new(b"k" * 64, b"chart\0" + body, hashlib.sha256).hexdigest().encode() + b"\n" + body)
+    monkeypatch.setattr(charts, "_memo", type(charts._memo)())
+    assert render(plot, cache=cache) == real and len(drawn) == 3
+
+
+def test_a_valid_entry_under_another_key_or_damaged_is_ignored(tmp_path, monkeypatch) -> None:
+    from dataclasses import replace
+
+    from threatbrief import charts
+    from threatbrief.charts import chart_key, render
+
+    cache, drawn = _fresh_cache(tmp_path, monkeypatch)
+    plot, other = _plot(), replace(_plot(), size=(6.4, 3.2))
+    folder = tmp_path / ".threatbrief" / "cache" / "charts"
+    render(plot, cache=cache), render(other, cache=cache)
+    assert len(drawn) == 2
+    # A genuine, signed entry copied under another chart's name: its signed key says otherwise.
+    (folder / f"{chart_key(plot)}.svg").write_bytes((folder / f"{chart_key(other)}.svg").read_bytes())
+    monkeypatch.setattr(charts, "_memo", type(charts._memo)())
+    assert render(plot, cache=cache) == charts.draw(plot) and cache.hits == 0
+    # Cut short, emptied, or not a file at all.
+    for damage in (lambda p: p.write_bytes(p.read_bytes()[:-100]), lambda p: p.write_bytes(b""),
+                   lambda p: (p.unlink(), p.mkdir())):
+        path = folder / f"{chart_key(other)}.svg"
+        damage(path)
+        monkeypatch.setattr(charts, "_memo", type(charts._memo)())
+        assert render(other, cache=cache) == charts.draw(other)
+        if path.is_dir():
+            path.rmdir()
+    assert cache.hits == 0
+
+
+def test_no_key_no_disk_cache(tmp_path, monkeypatch) -> None:
+    from threatbrief.charts import ChartCache, render
+
+    cache = ChartCache(tmp_path / "charts", None)  # the user's key could not be made
+    render(_plot(), cache=cache)
+    assert not (tmp_path / "charts").exists()
+
+
+def test_the_memo_is_bounded(monkeypatch) -> None:
+    from threatbrief import charts
+
+    monkeypatch.setattr(charts, "_memo", type(charts._memo)())
+    monkeypatch.setattr(charts, "MEMO_BYTES", 10)
+    for k in range(5):
+        charts._remember(str(k), b"12345")
+    assert list(charts._memo) == ["3", "4"]
+
+
+def test_drawing_without_pyplot_gives_the_bytes_pyplot_and_tight_layout_gave() -> None:
+    """charts.draw skips pyplot and the second layout pass `fig.tight_layout()` leads savefig into:
+    the images must not change (a cheaper setting is only taken if the pages look the same)."""
+    import io
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from threatbrief.charts import RC, draw
+
+    def pyplot_draw(plot, fmt="svg") -> bytes:
+        with matplotlib.rc_context(RC):
+            fig = plt.figure(figsize=plot.size)
+            try:
+                plot.draw(fig, *plot.args)
+                fig.tight_layout()
+                out = io.BytesIO()
+                fig.savefig(out, format=fmt, metadata={"Date": None} if fmt == "svg" else {"Software": None}, dpi=150)
+                return out.getvalue()
+            finally:
+                plt.close(fig)
+
+    many = [incident(f"20{y:02d}-{m:02d}", target=t, killed=m if m % 3 else None, wounded=2, province=p)
+            for y in range(18, 25) for m in range(1, 13, 2) for t, p in (("hotel", "Kabul"), (f"type {m}", None))]
+    plots = [c.plot for c in build_charts(many) + build_charts(many[:5]) if c.plot]
+    assert {p.draw.__name__ for p in plots} >= {"_draw_bars", "_draw_small_multiples", "_draw_timeline", "_draw_casualties"}
+    for plot in plots:
+        assert draw(plot) == pyplot_draw(plot), plot.draw.__name__
+    assert draw(plots[0], "png") == pyplot_draw(plots[0], "png")

@@ -14,7 +14,8 @@ from threatbrief.checker import check
 from threatbrief.diagnostics import format_json
 from threatbrief.project import Project
 from threatbrief.quotes import _translate, find, fold, normalize
-from threatbrief.verify_cache import FILE_NAME, _mac, matcher_version
+from threatbrief.signing import seal, signing_key, unseal
+from threatbrief.verify_cache import FILE_NAME, matcher_version
 
 
 def _many(shipped: Path, copies: int = 6) -> Path:
@@ -87,16 +88,18 @@ def _cache_file(root: Path) -> Path:
 
 
 def _fabricate(root: Path, sign: bool, version: str | None = None) -> None:
-    """Make the cache say that every quote, even a fabricated one, is at the start of its source."""
+    """Make the cache say that every quote, even a fabricated one, is at the start of its source:
+    signed with another key than the user's, or not signed at all."""
     path = _cache_file(root)
-    header, _, payload = path.read_bytes().partition(b"\n")
-    entries = json.loads(payload)
-    forged = {key: [[0, 12]] for key in entries}
-    body = json.dumps(forged).encode("ascii")
+    body = unseal(signing_key() or b"", "check/verified.json", path.read_bytes())
+    assert body is not None
+    header, _, payload = body.partition(b"\n")
+    forged = json.dumps({key: [[0, 12]] for key in json.loads(payload)}).encode("ascii")
     meta = json.loads(header)
     meta["version"] = version or meta["version"]
-    meta["mac"] = _mac(b"not the user's key", body) if sign else "0" * 64
-    path.write_bytes(json.dumps(meta).encode("ascii") + b"\n" + body)
+    body = json.dumps(meta).encode("ascii") + b"\n" + forged
+    key = b"not the user's key, but a key all the same" if sign and version is None else (signing_key() or b"")
+    path.write_bytes(seal(key, "check/verified.json", body) if sign else b"0" * 64 + b"\n" + body)
 
 
 @pytest.mark.parametrize("damage", ["unsigned", "foreign key", "other version", "corrupt", "not json"])
@@ -201,6 +204,16 @@ def test_reused_findings_are_those_a_fresh_check_gives_after_every_kind_of_chang
     source = sorted((root / "sources").glob("*.txt"))[-1]
     source.touch()  # same content, new stamp: hashed again, nothing else
     assert _same_as_fresh(root) == every_time
+    import os
+
+    stat = source.stat()
+    text = source.read_text(encoding="utf-8")
+    source.write_text(text.replace(" the ", " teh ", 1), encoding="utf-8")  # same size…
+    os.utime(source, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # …and mtime: ctime still moves
+    assert _same_as_fresh(root) < every_time
+    assert any(d.code == "S004" for d in check(Project.at(root), reuse=True).diagnostics)
+    source.write_text(text, encoding="utf-8")
+    assert _same_as_fresh(root) <= every_time
     source.write_text(source.read_text(encoding="utf-8").replace("the", "a"), encoding="utf-8")  # quotes lost
     assert _same_as_fresh(root) < every_time
     registry = root / "sources" / "sources.yaml"
@@ -228,10 +241,9 @@ def test_a_forged_results_file_is_ignored(shipped: Path) -> None:
     check(project, reuse=True)
     assert check(project, reuse=True).reused == 3
     path = shipped / ".threatbrief" / "cache" / "check" / "results.json"
-    header, _, body = path.read_bytes().partition(b"\n")
-    meta = json.loads(header)
-    meta["mac"] = _mac(b"someone else's key", body)
-    path.write_bytes(json.dumps(meta).encode() + b"\n" + body)
+    body = unseal(signing_key() or b"", "check/results.json", path.read_bytes())
+    assert body is not None
+    path.write_bytes(seal(b"someone else's key, 32 bytes or more", "check/results.json", body))
     assert check(project, reuse=True).reused == 0
 
 
@@ -243,3 +255,39 @@ def test_workers_that_drop_every_text_say_the_same(shipped: Path, monkeypatch: p
     one = _findings(root, 1)
     monkeypatch.setattr(threatbrief.checker, "WORKER_TEXT_CHARS", 1)
     assert _findings(root, 2) == one
+
+
+def test_the_ascii_shortcut_of_word_boundaries_agrees_with_the_full_rule() -> None:
+    from threatbrief.quotes import _splits_normalized_word, _splits_word
+
+    alphabet = ["a", "Z", "7", " ", "  ", "\n", "\t", "-", "/", "'", ".", ",", "_", ")", "“", "中", "\u00ad",
+                "\u0301", "é", "-\n", "/\n", "\u200b"]
+    rng = random.Random(11)
+    for _ in range(600):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(2, 12)))
+        for i in range(len(text) + 1):
+            assert _splits_word(text, i) == _splits_normalized_word(text, i), (text, i)
+
+
+def test_the_plain_ascii_shortcut_of_quote_normalization_changes_nothing() -> None:
+    from threatbrief.quotes import _normalized_quote
+
+    rng = random.Random(5)
+    alphabet = ["a", "B", "7", " ", "  ", "-", "- ", "`", "'", "...", "\t", "\n", "\x1c", "x-y", ".", "\u00e9"]
+    for _ in range(2000):
+        quote = "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 10)))
+        assert _normalized_quote(quote) == normalize(quote).text.strip(), quote
+
+
+def test_a_key_given_by_ci_signs_the_caches(shipped: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With THREATBRIEF_CACHE_KEY set (a CI secret), a cache restored on another runner is used;
+    with another key, or a key too short to be one, it is not."""
+    monkeypatch.setenv("THREATBRIEF_CACHE_KEY", "k" * 40)
+    project = Project.at(shipped)
+    check(project, reuse=True)
+    assert check(project, reuse=True).reused == 3
+    monkeypatch.setenv("THREATBRIEF_CACHE_KEY", "x" * 40)
+    assert check(project, reuse=True).reused == 0
+    monkeypatch.setenv("THREATBRIEF_CACHE_KEY", "short")  # ignored: the user's own key is used
+    check(project, reuse=True)
+    assert check(project, reuse=True).reused == 3

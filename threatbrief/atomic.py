@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
 
@@ -13,6 +12,8 @@ class BuildError(Exception):
 
 def write_atomic(path: Path, data: bytes) -> None:
     """Write beside the target, then rename over it: readers see the old file or the new, never half."""
+    import tempfile  # imported here: a build with nothing to do writes nothing
+
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")

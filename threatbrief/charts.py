@@ -13,18 +13,29 @@ Three rules run through this module:
   are many categories. Legends, rows and labels are capped so that nothing becomes unreadable.
 
 Only incidents of kind `attack` are counted; the timeline shows every kind, distinguished.
+
+Each distinct chart is drawn once (`render`): images are kept by a key that hashes the chart's
+data, this module's code and matplotlib's version, in a per-process memo and, for a project, in
+`.threatbrief/cache/charts/` (`ChartCache`, signed: see signing.py).
 """
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import io
+import json
 import math
+import sys
 import textwrap
-from collections import Counter
+from collections import Counter, OrderedDict
 from dataclasses import dataclass, field, replace
 from datetime import date
+from functools import lru_cache
+from pathlib import Path
 from typing import Any, Callable, NamedTuple
 
+from .files import NotReadable, read_regular
 from .model import FuzzyDate, Incident
 
 UNDATED = "date unknown"
@@ -512,15 +523,15 @@ def _merged_note(table: Table) -> str:
 
 # Charts -----------------------------------------------------------------------------------------
 
-def build_charts(incidents: list[Incident]) -> list[Chart]:
+def build_charts(incidents: list[Incident], cache: ChartCache | None = None) -> list[Chart]:
     """The briefing's charts, each with its data table, alt text and a note on what is missing."""
     found = attacks(incidents)
     form = choose_form(incidents)
     charts: list[Chart] = []
     if form.frequency:
-        charts.append(frequency_chart(incidents, form))
+        charts.append(frequency_chart(incidents, form, cache))
     if form.timeline:
-        charts.append(timeline_chart(incidents, form))
+        charts.append(timeline_chart(incidents, form, cache))
     for slug, title, table, what, unit in (
         ("targets", "Attacks by target type and nationality", targets_table(incidents),
          "attacks by target type and target nationality", "attacks"),
@@ -547,7 +558,7 @@ def build_charts(incidents: list[Incident]) -> list[Chart]:
             height = max(2.4, 0.45 * len(table.rows) + 1.2)
             legend = "Target nationality" if slug == "targets" else "Province"
             plot = Plot(_draw_bars, (6.4, height), (table, True, legend, "Attacks")) if table.total else None
-        svg = render(plot).decode("utf-8") if plot else ""
+        svg = render(plot, cache=cache).decode("utf-8") if plot else ""
         charts.append(Chart(slug, title, _describe(table, what, unit, bool(found)), table, svg, " ".join(notes), plot))
     return charts
 
@@ -581,7 +592,7 @@ def _casualty_note(table: Table, found: list[Incident]) -> str:
     return " ".join(notes)
 
 
-def frequency_chart(incidents: list[Incident], form: Form | None = None) -> Chart:
+def frequency_chart(incidents: list[Incident], form: Form | None = None, cache: ChartCache | None = None) -> Chart:
     """Attacks per month or year (the form's, else per year), stacked or in small multiples."""
     form = form or choose_form(incidents)
     if not form.frequency:
@@ -616,13 +627,13 @@ def frequency_chart(incidents: list[Incident], form: Form | None = None) -> Char
             plot = Plot(_draw_small_multiples, (6.4, 1.45 * math.ceil(panels / 3) + 0.5), (table, ticks))
         else:
             plot = Plot(_draw_bars, (6.4, 2.8), (table, False, by.capitalize(), "Attacks", ticks))
-    svg = render(plot).decode("utf-8") if plot else ""
+    svg = render(plot, cache=cache).decode("utf-8") if plot else ""
     title = f"Attacks per {unit} by {by}"
     alt = _describe_frequency(table, what, monthly, counted, len(found), form.small_multiples)
     return Chart("attack-frequency", title, alt, table, svg, " ".join(n for n in notes if n), plot)
 
 
-def timeline_chart(incidents: list[Incident], form: Form | None = None) -> Chart:
+def timeline_chart(incidents: list[Incident], form: Form | None = None, cache: ChartCache | None = None) -> Chart:
     """One row per event, a dot for a day and a bar across a coarser date, with the events' table."""
     form = form or choose_form(incidents)
     marks = timeline_marks(incidents)
@@ -642,7 +653,7 @@ def timeline_chart(incidents: list[Incident], form: Form | None = None) -> Chart
     wrap = len(drawn) <= TIMELINE_WRAP and any("\n" in wrap_label(m.title) for m in drawn)
     row_height = min(0.42 if wrap else 0.3, TIMELINE_HEIGHT / max(1, len(drawn)))
     plot = Plot(_draw_timeline, (6.4, row_height * len(drawn) + 1.4), (tuple(drawn), rest, wrap)) if drawn else None
-    svg = render(plot).decode("utf-8") if plot else ""
+    svg = render(plot, cache=cache).decode("utf-8") if plot else ""
     return Chart("timeline", "Timeline of the events", _describe_timeline(marks), EventTable("Event", marks), svg,
                  " ".join(notes), plot)
 
@@ -662,24 +673,160 @@ RC = {
 }
 
 
-def render(plot: Plot, fmt: str = "svg", dpi: int = 150) -> bytes:
-    """Draw `plot` as SVG (or PNG): byte-identical for identical data (no date, fixed hash salt)."""
-    import matplotlib
+def render(plot: Plot, fmt: str = "svg", dpi: int = 150, cache: ChartCache | None = None) -> bytes:
+    """`plot` as SVG (or PNG), drawn once per distinct data: from this process's memo, else from
+    the project's signed cache, else drawn (and kept in both). Byte-identical for identical data."""
+    key = chart_key(plot, fmt, dpi)
+    if key is None:  # data this module cannot hash (never in a build): drawn every time
+        return draw(plot, fmt, dpi)
+    image = _memo.get(key)
+    if image is None and cache is not None:
+        image = cache.get(key, fmt)
+    if image is None:
+        image = draw(plot, fmt, dpi)
+        if cache is not None:
+            cache.put(key, fmt, image)
+    _remember(key, image)
+    return image
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+
+def draw(plot: Plot, fmt: str = "svg", dpi: int = 150) -> bytes:
+    """Draw `plot` with matplotlib, no cache: no date, fixed hash salt, so the bytes are reproducible.
+
+    A bare `Figure` (no pyplot: nothing to register or close), and the tight layout applied once
+    by its engine rather than `fig.tight_layout()`, which leaves a placeholder engine that makes
+    `savefig` lay the figure out a second time; the bytes are the same (tests/test_charts.py).
+    """
+    import matplotlib
+    from matplotlib.figure import Figure
+    from matplotlib.layout_engine import TightLayoutEngine
 
     with matplotlib.rc_context(RC):
-        fig = plt.figure(figsize=plot.size)
+        fig = Figure(figsize=plot.size)
+        plot.draw(fig, *plot.args)
+        TightLayoutEngine().execute(fig)
+        out = io.BytesIO()
+        metadata = {"Date": None} if fmt == "svg" else {"Software": None} if fmt == "png" else {}
+        fig.savefig(out, format=fmt, metadata=metadata, dpi=dpi)
+        return out.getvalue()
+
+
+# The chart cache ----------------------------------------------------------------------------------
+
+CACHE_FORMAT = 1
+CACHE_PURPOSE = "chart"
+MAX_IMAGE_BYTES = 32 * 1024 * 1024
+MEMO_BYTES = 64 * 1024 * 1024  # images this process keeps; the oldest go first
+_memo: OrderedDict[str, bytes] = OrderedDict()  # the per-process memo: chart key -> image
+
+
+def _remember(key: str, image: bytes) -> None:
+    _memo[key] = image
+    _memo.move_to_end(key)
+    total = sum(len(v) for v in _memo.values())
+    while total > MEMO_BYTES and len(_memo) > 1:
+        total -= len(_memo.popitem(last=False)[1])
+
+
+def _canonical(value: Any) -> Any:
+    """A chart's data as plain JSON, the same for equal data; TypeError for what it cannot say."""
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, (list, tuple)):
+        return [_canonical(v) for v in value]
+    if isinstance(value, dict):
+        pairs = [[_canonical(k), _canonical(v)] for k, v in value.items()]
+        return {"dict": sorted(pairs, key=lambda kv: json.dumps(kv[0], sort_keys=True))}
+    if isinstance(value, date):
+        return {"date": value.isoformat()}
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {type(value).__qualname__: {f.name: _canonical(getattr(value, f.name)) for f in dataclasses.fields(value)}}
+    raise TypeError(f"cannot key chart data of type {type(value).__name__}")
+
+
+@lru_cache(maxsize=None)
+def code_version(module: str) -> str:
+    """A digest of this module and of the one holding the draw function: changed code, new key."""
+    digest = hashlib.sha256()
+    for name in dict.fromkeys((__name__, module)):
         try:
-            plot.draw(fig, *plot.args)
-            fig.tight_layout()
-            out = io.BytesIO()
-            metadata = {"Date": None} if fmt == "svg" else {"Software": None} if fmt == "png" else {}
-            fig.savefig(out, format=fmt, metadata=metadata, dpi=dpi)
-            return out.getvalue()
-        finally:
-            plt.close(fig)
+            digest.update(read_regular(Path(sys.modules[name].__file__ or ""), 16 * 1024 * 1024))
+        except (KeyError, NotReadable):
+            digest.update(f"unreadable:{name}".encode())
+    return digest.hexdigest()
+
+
+@lru_cache(maxsize=1)
+def matplotlib_version() -> str:
+    """From the installed package's metadata: no need to import matplotlib to know a cached image."""
+    if "matplotlib" in sys.modules:
+        return str(sys.modules["matplotlib"].__version__)
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("matplotlib")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def chart_key(plot: Plot, fmt: str = "svg", dpi: int = 150) -> str | None:
+    """sha256 of what decides the image's bytes: the data, the code, matplotlib, the settings."""
+    try:
+        data = _canonical([plot.draw.__module__, plot.draw.__qualname__, plot.size, plot.args])
+    except TypeError:
+        return None
+    spec = [CACHE_FORMAT, code_version(plot.draw.__module__), matplotlib_version(), fmt, dpi, sorted(RC.items()), data]
+    return hashlib.sha256(json.dumps(spec, sort_keys=True, ensure_ascii=True).encode("ascii")).hexdigest()
+
+
+class ChartCache:
+    """Rendered charts of one project by key, in `.threatbrief/cache/charts/<key>.<fmt>`.
+
+    Each entry is signed with this user's key (signing.py), and names its key inside the signed
+    part: an image injected into the cache, copied under another key, damaged or cut short is
+    ignored (and replaced). Without a key or a safe folder it keeps nothing: slower, never wrong.
+    """
+
+    def __init__(self, folder: Path | None, key: bytes | None) -> None:
+        self.folder = folder if key else None
+        self.key = key or b""
+        self.hits = 0
+        self.misses = 0
+
+    @classmethod
+    def for_project(cls, cache_dir: Path | None) -> "ChartCache":
+        from .signing import signing_key
+
+        return cls(cache_dir / "charts" if cache_dir else None, signing_key() if cache_dir else None)
+
+    def _path(self, key: str, fmt: str) -> Path | None:
+        return self.folder / f"{key}.{fmt}" if self.folder else None
+
+    def get(self, key: str, fmt: str) -> bytes | None:
+        from .signing import read_sealed
+
+        path = self._path(key, fmt)
+        body = read_sealed(path, self.key, CACHE_PURPOSE, MAX_IMAGE_BYTES + 4096) if path else None
+        head, newline, image = body.partition(b"\n") if body else (b"", b"", b"")
+        try:
+            meta = json.loads(head) if newline else None
+        except ValueError:
+            meta = None
+        if not (isinstance(meta, dict) and meta.get("format") == CACHE_FORMAT and meta.get("key") == key
+                and meta.get("fmt") == fmt and meta.get("bytes") == len(image)):
+            self.misses += 1
+            return None
+        self.hits += 1
+        return image
+
+    def put(self, key: str, fmt: str, image: bytes) -> None:
+        from .signing import write_sealed
+
+        path = self._path(key, fmt)
+        if path is None or len(image) > MAX_IMAGE_BYTES:
+            return
+        head = json.dumps({"format": CACHE_FORMAT, "key": key, "fmt": fmt, "bytes": len(image)}, sort_keys=True)
+        write_sealed(path, self.key, CACHE_PURPOSE, head.encode("ascii") + b"\n" + image)
 
 
 def render_svg(table: Table, horizontal: bool, legend_title: str, axis_label: str = "Attacks") -> str:

@@ -66,6 +66,18 @@ class FileFindings:
 
 
 @dataclass
+class DatasetFindings:
+    """What checking incidents/ found, as the run needs it when no assessment is checked again."""
+
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    comments: list[tuple[str, list[Comment], bool]] = field(default_factory=list)  # per file: path, comments, complete
+    verified: int = 0
+    records: list[EventRecord] = field(default_factory=list)  # every incident, for A004
+    cited: list[str] = field(default_factory=list)
+    complete: bool = True
+
+
+@dataclass
 class ResultsCache:
     """Findings, registry and source stamps from earlier checks; `disabled()` remembers nothing."""
 
@@ -75,12 +87,13 @@ class ResultsCache:
     stamps: dict[str, list[Any]] = field(default_factory=dict)  # source path -> [*stamp, sha256]
     files: dict[str, dict[str, Any]] = field(default_factory=dict)
     registry: dict[str, Any] | None = None
+    dataset: dict[str, Any] | None = None  # incidents/'s findings, in `context`
     changed: bool = False
     reused: int = 0  # files whose findings were reused this run
 
     @classmethod
     def for_project(cls, cache_dir: Path | None) -> "ResultsCache":
-        from .extract.cache import signing_key
+        from .signing import signing_key
 
         key = signing_key() if cache_dir else None
         cache = cls(cache_dir / "check" if cache_dir and key else None, key or b"")
@@ -95,15 +108,17 @@ class ResultsCache:
         data = read_signed(self.folder, FILE_NAME, self.key, tool_version())
         if not isinstance(data, dict):
             return
-        stamps, files, registry = data.get("stamps"), data.get("files"), data.get("registry")
+        stamps, files, registry, dataset = (data.get(k) for k in ("stamps", "files", "registry", "dataset"))
         self.stamps = stamps if isinstance(stamps, dict) else {}
         self.files = files if isinstance(files, dict) else {}
         self.registry = registry if isinstance(registry, dict) else None
+        self.dataset = dataset if isinstance(dataset, dict) else None
         self.context = data.get("context", "") if isinstance(data.get("context"), str) else ""
 
     def save(self) -> None:
         if self.changed:
-            payload = {"context": self.context, "stamps": self.stamps, "files": self.files, "registry": self.registry}
+            payload = {"context": self.context, "stamps": self.stamps, "files": self.files, "registry": self.registry,
+                       "dataset": self.dataset}
             write_signed(self.folder, FILE_NAME, self.key, tool_version(), payload)
             self.changed = False
 
@@ -153,7 +168,7 @@ class ResultsCache:
     def set_context(self, context: str) -> None:
         """Findings made in another context (configuration, registry, incidents/) are dropped."""
         if context != self.context:
-            self.context, self.files, self.changed = context, {}, True
+            self.context, self.files, self.dataset, self.changed = context, {}, None, True
 
     def findings(self, display: str, sha256: str, identities: dict[str, str]) -> FileFindings | None:
         """The file's findings if its content and every source it cites are as when they were made;
@@ -183,6 +198,33 @@ class ResultsCache:
             "comments": [asdict(c) for c in cached.comments], "doc_path": cached.doc_path,
             "complete": cached.complete, "verified": cached.verified, "name": cached.name, "cited": cached.cited,
             "records": [list(r) for r in cached.records], "salvaged": cached.salvaged}}
+        self.changed = True
+
+    def dataset_findings(self, identities: Any) -> DatasetFindings | None:
+        """incidents/'s findings, if made in this context and every source they cite is as it was."""
+        entry = self.dataset
+        if self.folder is None or not isinstance(entry, dict):
+            return None
+        try:
+            if any(identities.get(path) != identity for path, identity in entry["sources"].items()):
+                return None
+            r = entry["findings"]
+            found = DatasetFindings(
+                _diagnostics(r["diagnostics"]), [(path, _comments(rows), bool(complete)) for path, rows, complete in r["comments"]],
+                int(r["verified"]), [EventRecord(tuple(k) if k is not None else None, *rest) for k, *rest in r["records"]],
+                list(r["cited"]), bool(r["complete"]))
+        except (KeyError, TypeError, ValueError, AttributeError):
+            return None
+        return found
+
+    def remember_dataset(self, found: DatasetFindings, sources: dict[str, str]) -> None:
+        if self.folder is None or any(d.code in _NOT_KEPT for d in found.diagnostics):
+            return
+        self.dataset = {"sources": sources, "findings": {
+            "diagnostics": [_diagnostic_fields(d) for d in found.diagnostics],
+            "comments": [[path, [asdict(c) for c in rows], complete] for path, rows, complete in found.comments],
+            "verified": found.verified, "records": [list(r) for r in found.records], "cited": found.cited,
+            "complete": found.complete}}
         self.changed = True
 
     def forget_others(self, displays: set[str]) -> None:

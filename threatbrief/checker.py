@@ -13,26 +13,27 @@ import hashlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from . import placeholders
-from .check_cache import FileFindings, ResultsCache, context_digest
-from .citations import check_assessment
+from .check_cache import DatasetFindings, FileFindings, ResultsCache, context_digest
 from .config import Config, load_config
-from .coverage import check_coverage, check_uncited
-from .dataset import Dataset, EventRecord, duplicate_events, event_record, repeated_ids, resolve
+from .dataset import Dataset, EventRecord, duplicate_events, event_record
 from .diagnostics import Diagnostic, has_errors
-from .facts import check_facts
-from .integrity import check_judgments, check_quote_cuts
 from .files import NotReadable, read_regular
-from .limits import MAX_REGISTRY_BYTES
-from .loader import check_names, load_assessment, load_incidents, load_registry, salvage_assessment
-from .model import Assessment, CheckedAssessment, Located, Registry
-from .project import Project
-from .sources import SourceLibrary, SourceRecord, check_registry
+from .limits import MAX_DATASET_BYTES, MAX_REGISTRY_BYTES
+from .model import CheckedAssessment, Registry
+from .project import RESERVED_NAMES, Project, slug
+from .sources import SourceLibrary, SourceRecord, check_registry, check_uncited
 from .suppress import Comment, Suppressed, Suppressions, comments, configured
-from .tradecraft import check_tradecraft
 from .verify_cache import VerificationCache
-from .yamlfile import YamlDoc
+
+if TYPE_CHECKING:
+    from .model import Assessment, Located
+    from .yamlfile import YamlDoc
+
+# The rules themselves (citations, facts, integrity, coverage, tradecraft), the loader and the
+# YAML parser are imported where a file is checked: a check whose findings are all reused from
+# the results cache needs none of them.
 
 # Below this many assessment files, forking workers costs more than it saves.
 MIN_FILES_PER_WORKER = 8
@@ -79,7 +80,7 @@ class _Context:
     project: Project
     registry: Registry | None
     config: Config
-    dataset: Dataset
+    incidents: _Incidents
     objects: bool  # keep the checked assessments (a build renders them)
 
 
@@ -98,15 +99,21 @@ def check(project: Project, names: list[str] | None = None, strict: bool = False
     registry, problems, registry_comments, registry_path, registry_sha = _registry(project, results)
     diagnostics += problems
     suppressions = Suppressions()
-    dataset, problems, verified = _check_dataset(project, registry, library, config, suppressions)
-    diagnostics += problems
     files = project.assessment_files(names)
-    diagnostics += check_names(files, project)
-    results.set_context(_context(project, registry_sha, dataset))
-    done = _file_results(_Context(project, registry, config, dataset, not reuse), files, library, results, jobs)
+    diagnostics += _check_names(files, project)
+    results.set_context(_context(project, registry_sha))
+    identities = _Identities(library)
+    incidents = _Incidents(project, registry, library, config, results, identities)
+    view = incidents.findings()
+    diagnostics += view.diagnostics
+    for path, found, complete in view.comments:
+        suppressions.add_comments(path, found, complete)
+    verified = view.verified
+    done = _file_results(_Context(project, registry, config, incidents, not reuse), files, library, results,
+                         identities, jobs)
     loaded_names: list[str] = []
-    cited: set[str] = set()
-    own_records: list[EventRecord] = []
+    cited: set[str] = set(view.cited)
+    own_records: list[EventRecord] = list(view.records)
     for summary in (r.findings for r in done):
         diagnostics += summary.diagnostics
         if summary.doc_path:
@@ -116,15 +123,12 @@ def check(project: Project, names: list[str] | None = None, strict: bool = False
         cited.update(summary.cited)
         own_records += summary.records
     checked = [r.checked for r in done if r.checked is not None]
-    diagnostics += duplicate_events(
-        [event_record(incident, dataset.docs[incident.file].path, dataset.docs[incident.file].mark(incident.yaml_path + ("id",)))
-         for f in dataset.files for incident in f.incidents] + own_records)
+    diagnostics += duplicate_events(own_records)
     if names:
         missing = sorted(set(names) - {f.stem for f in files} - set(loaded_names))
         for name in missing:
             diagnostics.append(Diagnostic(f"assessments/{name}.yaml", 1, 1, "Y004",
                                           f"no assessment named {name!r} (assessments/{name}.yaml)"))
-    cited.update(c.source for a in dataset.files for c in a.citations)
     if registry is not None:
         # Checking a subset (an incremental build) verifies the hashes of the sources it cites only.
         diagnostics += check_registry(registry, library, None if names is None else cited)
@@ -141,7 +145,7 @@ def check(project: Project, names: list[str] | None = None, strict: bool = False
     results.save()
     return CheckResult(registry, checked, config.apply(diagnostics), library,
                        len(files) + len(project.incident_files()) + 1, verified, strict,
-                       configured(suppressed, config), dataset, results.reused)
+                       configured(suppressed, config), incidents.dataset or Dataset(), results.reused)
 
 
 def _registry(project: Project, results: ResultsCache
@@ -159,6 +163,9 @@ def _registry(project: Project, results: ResultsCache
     if snapshot is not None:
         registry, problems, found = snapshot
         return registry, problems, found, display, sha
+    from . import placeholders
+    from .loader import load_registry
+
     registry, doc, problems = load_registry(project)
     problems = placeholders.in_registry(doc, problems)
     found = comments(doc.path, doc.lines) if doc is not None and Suppressions.marked(doc.lines) else []
@@ -167,24 +174,52 @@ def _registry(project: Project, results: ResultsCache
     return registry, problems, found, doc.path if doc is not None else "", sha
 
 
-def _context(project: Project, registry_sha: str, dataset: Dataset) -> str:
-    """What every file's findings depend on besides the file and its sources."""
+def _context(project: Project, registry_sha: str) -> str:
+    """What every file's findings depend on besides the file and the sources it cites: the
+    registry, the configuration and incidents/ (the sources those cite are checked apart)."""
     from .project import CONFIG_FILE
 
     parts: list[bytes | str] = [registry_sha, repr(project.allowed_outside)]
     for path in [project.root / CONFIG_FILE, *project.incident_files()]:
         try:
-            parts += [project.display(path), hashlib.sha256(read_regular(path, MAX_REGISTRY_BYTES)).hexdigest()]
+            parts += [project.display(path), hashlib.sha256(read_regular(path, MAX_DATASET_BYTES)).hexdigest()]
         except NotReadable:
             parts += [project.display(path), ""]
-    parts.append(str(dataset.complete))
     return context_digest(*parts)
 
 
+class _Incidents:
+    """incidents/: its findings (reused when nothing changed), and the dataset itself, loaded
+    only when an assessment is checked again (it resolves the incidents it lists)."""
+
+    def __init__(self, project: Project, registry: Registry | None, library: SourceLibrary, config: Config,
+                 results: ResultsCache, identities: "_Identities") -> None:
+        self.project, self.registry, self.library, self.config = project, registry, library, config
+        self.results, self.identities = results, identities
+        self.dataset: Dataset | None = None
+
+    def findings(self) -> DatasetFindings:
+        found = self.results.dataset_findings(self.identities)
+        if found is None:
+            found = self.load()
+            self.results.remember_dataset(found, {path: self.identities.get(path) for path in found.cited})
+        return found
+
+    def load(self) -> DatasetFindings:
+        """Check every file of incidents/ (once a run), keeping the dataset."""
+        self.dataset, found = _check_dataset(self.project, self.registry, self.library, self.config)
+        return found
+
+    def loaded(self) -> Dataset:
+        if self.dataset is None:
+            self.load()
+        assert self.dataset is not None
+        return self.dataset
+
+
 def _file_results(context: _Context, files: list[Path], library: SourceLibrary, results: ResultsCache,
-                  jobs: int) -> list[FileResult]:
+                  identities: "_Identities", jobs: int) -> list[FileResult]:
     """Each file's result, in file order: its findings reused where nothing it read changed, else checked."""
-    identities = _Identities(library)
     done: list[FileResult | None] = []
     pending: list[tuple[int, Path, str]] = []
     for file in files:
@@ -193,6 +228,8 @@ def _file_results(context: _Context, files: list[Path], library: SourceLibrary, 
         if reused is None:
             pending.append((len(done), file, sha))
         done.append(FileResult(reused) if reused else None)
+    if pending:
+        context.incidents.loaded()  # before forking: workers inherit it
     fresh = _check_files(context, [file for _, file, _ in pending], library, jobs)
     for (index, file, sha), result in zip(pending, fresh):
         done[index] = result
@@ -278,6 +315,10 @@ def _start_methods() -> list[str]:
 
 def _check_file(context: _Context, file: Path, library: SourceLibrary) -> FileResult:
     """Every rule that reads this one assessment file."""
+    from . import placeholders
+    from .dataset import resolve
+    from .loader import load_assessment, salvage_assessment
+
     assessment, doc, problems = load_assessment(file, context.project)
     found = FileFindings(placeholders.in_assessment(doc, problems))
     result = FileResult(found)
@@ -291,7 +332,7 @@ def _check_file(context: _Context, file: Path, library: SourceLibrary) -> FileRe
         return result
     problems, locations = _check_document(subject, doc, context.registry, library, context.config)
     found.verified = len(locations)
-    subject, locations, unknown = resolve(subject, locations, context.dataset, context.registry)
+    subject, locations, unknown = resolve(subject, locations, context.incidents.loaded(), context.registry)
     problems += unknown
     found.diagnostics += partial.keep(problems) if partial else problems
     found.cited = sorted({c.source for c in subject.citations})
@@ -312,6 +353,13 @@ def _check_document(subject: Assessment, doc: YamlDoc, registry: Registry | None
                     config: Config) -> tuple[list[Diagnostic], dict[int, Located]]:
     """Every rule on one assessment, or one file of incidents: citations, facts, coverage,
     tradecraft, cut quotes, judgments; placeholders quiet what they make meaningless."""
+    from . import placeholders
+    from .citations import check_assessment
+    from .coverage import check_coverage
+    from .facts import check_facts
+    from .integrity import check_judgments, check_quote_cuts
+    from .tradecraft import check_tradecraft
+
     problems, locations = check_assessment(subject, doc, registry, library)
     problems += check_facts(subject, doc) + check_coverage(subject, doc, registry)
     problems += check_tradecraft(subject, doc, registry)
@@ -320,24 +368,61 @@ def _check_document(subject: Assessment, doc: YamlDoc, registry: Registry | None
     return placeholders.quiet(problems, subject, doc), locations
 
 
-def _check_dataset(project: Project, registry: Registry | None, library: SourceLibrary, config: Config,
-                   suppressions: Suppressions) -> tuple[Dataset, list[Diagnostic], int]:
+def _check_dataset(project: Project, registry: Registry | None, library: SourceLibrary,
+                   config: Config) -> tuple[Dataset, DatasetFindings]:
     """Each file of incidents/ loaded and checked once, whichever assessments are checked."""
-    dataset, diagnostics, verified = Dataset(), [], 0
+    from . import placeholders
+    from .dataset import repeated_ids
+    from .loader import load_incidents
+
+    dataset, found = Dataset(), DatasetFindings()
     for file in project.incident_files():
         subject, doc, problems = load_incidents(file, project)
-        diagnostics += placeholders.in_assessment(doc, problems)
+        found.diagnostics += placeholders.in_assessment(doc, problems)
         if doc is not None:
-            suppressions.add(doc, complete=subject is not None)
+            found.comments.append((doc.path, comments(doc.path, doc.lines) if Suppressions.marked(doc.lines) else [],
+                                   subject is not None))
         if subject is None or doc is None:
             dataset.complete = False
             continue
         problems, locations = _check_document(subject, doc, registry, library, config)
-        diagnostics += problems
-        verified += len(locations)
+        found.diagnostics += problems
+        found.verified += len(locations)
         dataset.files.append(subject)
         dataset.docs[subject.path] = doc
         dataset.located.update({(subject.path, number): where for number, where in locations.items()})
         dataset.complete &= len(locations) == len(subject.citations)
-    diagnostics += repeated_ids(dataset)
-    return dataset, diagnostics, verified
+    found.diagnostics += repeated_ids(dataset)
+    found.records = [event_record(incident, dataset.docs[incident.file].path,
+                                  dataset.docs[incident.file].mark(incident.yaml_path + ("id",)))
+                     for f in dataset.files for incident in f.incidents]
+    found.cited = sorted({c.source for f in dataset.files for c in f.citations})
+    found.complete = dataset.complete
+    return dataset, found
+
+
+def _check_names(files: list[Path], project: Project) -> list[Diagnostic]:
+    """Output names (slugs) must be non-empty, not reserved, and one per assessment.
+
+    The name becomes reports/<name>.html and a link in the index, so it is derived from the
+    file name by `project.slug`, never used raw.
+    """
+    everyone: dict[str, list[Path]] = {}
+    for file in project.assessment_files():
+        everyone.setdefault(slug(file.stem), []).append(file)
+    problems = []
+    for file in files:
+        name, display = slug(file.stem), project.display(file)
+        if not name:
+            problems.append(Diagnostic(display, 1, 1, "A002", f"{file.name!r} gives no usable output name",
+                                       "name the file with letters or digits, e.g. 'kabul-2025.yaml'"))
+        elif name in RESERVED_NAMES:
+            problems.append(Diagnostic(display, 1, 1, "A002",
+                                       f"the output name {name!r} is reserved (reports/{name}.html is the tool's own)",
+                                       "rename the file"))
+        elif len(everyone.get(name, [])) > 1:
+            others = ", ".join(project.display(f) for f in everyone[name] if f != file)
+            problems.append(Diagnostic(display, 1, 1, "A002",
+                                       f"output name {name!r} (reports/{name}.html) is also the name of {others}",
+                                       "rename one of the files: names that differ only in case or punctuation collide"))
+    return problems

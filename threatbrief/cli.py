@@ -1,35 +1,45 @@
 """Command line: parse arguments, call the pipeline, print diagnostics, choose the exit code.
 
 Exit codes: 0 success, 1 problems found (or the build failed), 2 usage error.
+
+Each command imports what it uses, inside the function that runs it: a build with nothing to do
+is mostly Python starting, so it must not pay for the checker, the editors of `init`, `new` and
+`add-source`, or the diagnostics' formats (README, "Speed"; tests/test_startup.py).
 """
 
 from __future__ import annotations
 
 import argparse
-import difflib
 import os
-import shlex
 import signal
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
-from . import __version__, registry_edit, scaffold
-from .diagnostics import RULES, format_github, format_json, format_text, printable, summary_line
-from .pipeline import BuildError, build, check, clean
+from . import __version__
 from .project import CONFIG_FILE, Project, slug
 
 if TYPE_CHECKING:
     from .checker import CheckResult
 
 
-def _parser() -> argparse.ArgumentParser:
+def printable(text: str) -> str:
+    """diagnostics.printable, imported when something is printed that needs it."""
+    from .diagnostics import printable as escaped
+
+    return escaped(text)
+
+
+def _parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The whole command line; the arguments of `init`, `new` and `add-source` only when `command`
+    is one of them (or None): they import the editors that check their values."""
     parser = argparse.ArgumentParser(
         description="Check sourced threat assessments and build their HTML and PDF briefings.",
     )
     parser.add_argument("--version", action="version", version=f"threatbrief {__version__}")
     parser.add_argument("-C", "--project", default=".", metavar="DIR", help="project directory (default: .)")
-    sub = parser.add_subparsers(dest="command")
+    # prog as argparse would work it out, without the help formatter (which imports shutil)
+    sub = parser.add_subparsers(dest="command", prog=parser.prog)
 
     p_build = sub.add_parser("build", help="check, then write reports/<name>.html, .pdf and index.html (default)")
     p_build.add_argument("targets", nargs="*", metavar="[html|pdf] NAME",
@@ -51,7 +61,7 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--strict", action="store_true", help="warnings fail the run too (exit 1)")
     sub.add_parser("clean", help="remove what the build wrote to reports/ (and nothing else)")
     sub.add_parser("rules", help="list the rule codes")
-    _add_start_commands(sub)
+    _add_start_commands(sub, command)
     return parser
 
 
@@ -66,6 +76,13 @@ def _default_to_build(argv: list[str]) -> list[str]:
     if not argv or argv[0] not in (*COMMANDS, "-h", "--help", "--version"):
         argv = ["build", *argv]
     return head + argv
+
+
+def _command_word(words: list[str]) -> str | None:
+    """The command `_default_to_build` left in front (after any `-C DIR`), if it is one."""
+    while len(words) > 1 and words[0] in ("-C", "--project"):
+        words = words[2:]
+    return words[0] if words and words[0] in COMMANDS else None
 
 
 class Interrupted(Exception):
@@ -90,9 +107,12 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _main(argv: list[str] | None) -> int:
-    args = _parser().parse_args(_default_to_build(list(sys.argv[1:] if argv is None else argv)))
+    words = _default_to_build(list(sys.argv[1:] if argv is None else argv))
+    args = _parser(_command_word(words)).parse_args(words)
     command = args.command
     if command == "rules":
+        from .diagnostics import RULES
+
         for rule in RULES.values():
             print(f"{rule.code}  {rule.severity.value:<7}  {rule.name:<24} {rule.description}")
         return 0
@@ -142,6 +162,8 @@ def _unknown_names(project: Project, names: list[str]) -> int:
     known = {f.stem for f in files} | {slug(f.stem) for f in files}
     unknown = [n for n in names if n not in known]
     for name in unknown:
+        import difflib
+
         close = difflib.get_close_matches(name, sorted(known), n=1)
         hint = f": did you mean {close[0]!r}?" if close else f" ({len(files)} assessment(s) in assessments/)"
         print(f"error: no assessment named {printable(name)!r} (assessments/{printable(name)}.yaml){hint}",
@@ -151,6 +173,7 @@ def _unknown_names(project: Project, names: list[str]) -> int:
 
 def _print_diagnostics(result: CheckResult, fmt: str = "text") -> None:
     from . import suppress
+    from .diagnostics import format_github, format_json, format_text, summary_line
 
     diagnostics, suppressed = result.diagnostics, len(result.suppressed)
     if fmt == "json":  # silenced findings follow, with severity "suppressed" (see suppress.format_json)
@@ -167,6 +190,8 @@ def _print_diagnostics(result: CheckResult, fmt: str = "text") -> None:
 
 
 def _check(project: Project, names: list[str], fmt: str, strict: bool, jobs: int = 1, reuse: bool = True) -> int:
+    from .pipeline import check
+
     result = check(project, names or None, strict, max(jobs, 1), reuse, cache_quotes=reuse)
     _print_diagnostics(result, fmt)
     return 0 if result.ok else 1
@@ -176,6 +201,8 @@ def _build(project: Project, names: list[str], formats: tuple[str, ...], args: a
     def progress(name: str, seconds: float, done: int, total: int) -> None:
         # One plain line per briefing as it completes: readable on a terminal and in CI logs.
         print(f"  [{done}/{total}] built {name} in {seconds:.1f} s", flush=True)
+
+    from .pipeline import BuildError, build
 
     try:
         result = build(project, names or None, formats, args.jobs, args.strict, args.force, progress)
@@ -195,6 +222,8 @@ def _build(project: Project, names: list[str], formats: tuple[str, ...], args: a
         print("build stopped: fix the problems above; no report was written", file=sys.stderr)
         return 1
     if result.check.diagnostics:
+        from .diagnostics import format_text
+
         print(format_text(result.check.diagnostics, color=sys.stdout.isatty()))
     for warning in result.warnings:
         print(f"warning: {printable(warning)}", file=sys.stderr)
@@ -206,6 +235,8 @@ def _build(project: Project, names: list[str], formats: tuple[str, ...], args: a
 
 
 def _clean(project: Project) -> int:
+    from .pipeline import BuildError, clean
+
     try:
         result = clean(project)
     except BuildError as exc:
@@ -231,14 +262,26 @@ def _value(validate: Callable[[str], str]) -> Callable[[str], str]:
     return parse
 
 
-def _add_start_commands(sub: Any) -> None:
-    """`init`, `new` and `add-source`: starting a project, an assessment, a source."""
+def _add_start_commands(sub: Any, command: str | None = None) -> None:
+    """`init`, `new` and `add-source`: starting a project, an assessment, a source. Their
+    arguments are added when `command` is one of them (None: all), as only they need them."""
     p_init = sub.add_parser("init", help="start a project in DIR (default: .): folders, registry, settings, CI workflow")
-    p_init.add_argument("dir", nargs="?", default=".", metavar="DIR", help="created if missing (relative to -C DIR)")
     p_new = sub.add_parser("new", help="write assessments/NAME.yaml, the smallest valid assessment, with [[TODO]] placeholders")
-    p_new.add_argument("name", metavar="NAME", help="file stem: letters, digits, '-' and '_'")
-    p_new.add_argument("--title", type=_value(scaffold.title), help="the assessment's title (default: a placeholder)")
     p_add = sub.add_parser("add-source", help="copy FILE into sources/, hash it and register it in sources/sources.yaml")
+    if command in (None, "init"):
+        p_init.add_argument("dir", nargs="?", default=".", metavar="DIR", help="created if missing (relative to -C DIR)")
+    if command in (None, "new"):
+        from . import scaffold
+
+        p_new.add_argument("name", metavar="NAME", help="file stem: letters, digits, '-' and '_'")
+        p_new.add_argument("--title", type=_value(scaffold.title), help="the assessment's title (default: a placeholder)")
+    if command in (None, "add-source"):
+        _add_source_arguments(p_add)
+
+
+def _add_source_arguments(p_add: argparse.ArgumentParser) -> None:
+    from . import registry_edit
+
     p_add.add_argument("file", nargs="?", metavar="FILE",
                        help="a UTF-8 text, a saved web page (.html) or a PDF (relative to -C DIR); registered "
                             "in place if it is in sources/ already")
@@ -271,6 +314,10 @@ def _refused(exc: Exception) -> int:
 
 
 def _init(args: argparse.Namespace) -> int:
+    import shlex
+
+    from . import registry_edit, scaffold
+
     if not os.path.isdir(args.project):
         print(f"error: -C {printable(args.project)}: no such directory", file=sys.stderr)
         return 2
@@ -293,6 +340,8 @@ def _init(args: argparse.Namespace) -> int:
 
 
 def _new(project: Project, args: argparse.Namespace) -> int:
+    from . import registry_edit, scaffold
+
     try:
         created = scaffold.new_assessment(project, _as_name(args.name), args.title)
     except registry_edit.Refused as exc:
@@ -304,6 +353,8 @@ def _new(project: Project, args: argparse.Namespace) -> int:
 
 
 def _add_source(project: Project, args: argparse.Namespace) -> int:
+    from . import registry_edit
+
     base = Path(args.project)
     given = [args.title, args.publisher, args.author, args.language, args.url, args.retrieved, args.archive_url,
              args.kind, args.grade, args.rationale, args.tlp]
@@ -341,6 +392,8 @@ def _add_source(project: Project, args: argparse.Namespace) -> int:
 
 
 def _rehash(project: Project, base: Path, path: str) -> int:
+    from . import registry_edit
+
     try:
         result = registry_edit.rehash(project, Path(path), base)
     except registry_edit.Refused as exc:

@@ -22,7 +22,6 @@ The rules in `diagnostics.LOCKED` stay errors whatever the file says. `[paths]` 
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass, field, replace
 
 from .files import NotReadable, read_regular
@@ -57,6 +56,8 @@ def load_config(project: Project) -> tuple[Config, list[Diagnostic]]:
         return Config(), []
     if not project.inside(path):
         return Config(), [Diagnostic(CONFIG_FILE, 1, 1, "X001", f"{CONFIG_FILE} is a symbolic link out of the project: not read")]
+    import tomllib  # only a project with a threatbrief.toml pays for it
+
     try:
         text = read_regular(path, MAX_CONFIG_BYTES).decode("utf-8")
         data = tomllib.loads(text)

@@ -44,12 +44,3 @@ def check_coverage(assessment: Assessment, doc: YamlDoc, registry: Registry | No
                                            f"section {section.title!r} cites no source",
                                            "put [@id] markers after its claims, or add citations"))
     return problems
-
-
-def check_uncited(registry: Registry, cited: set[str]) -> list[Diagnostic]:
-    """Registered sources that no assessment cites (only meaningful when all were checked)."""
-    return [
-        Diagnostic(registry.path, source.mark[0], source.mark[1], "S006",
-                   f"sources/{path} is registered but cited by no assessment", "cite it, or remove it from the registry")
-        for path, source in sorted(registry.sources.items()) if path not in cited
-    ]

@@ -12,11 +12,13 @@ from __future__ import annotations
 import dataclasses
 import difflib
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from .diagnostics import Diagnostic
 from .model import Assessment, Citation, Incident, Located, Registry
-from .yamlfile import YamlDoc
+
+if TYPE_CHECKING:  # the type only: reading cached findings needs no YAML parser
+    from .yamlfile import YamlDoc
 
 
 @dataclass

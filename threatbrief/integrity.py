@@ -22,12 +22,11 @@ from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 
 from .diagnostics import Diagnostic
 from .model import Assessment, Citation, FuzzyDate, Located, Registry
-from .placeholders import in_citation
 from .project import canonical_source_path
-from .yamlfile import YamlDoc
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # types only: the configuration reads this module's settings without a YAML parser
     from .sources import SourceText
+    from .yamlfile import YamlDoc
 
 # --- Origins (K001, K005, the briefing) ------------------------------------------------------
 
@@ -435,6 +434,8 @@ def check_quote_cuts(assessment: Assessment, located: dict[int, Located],
 def check_judgments(assessment: Assessment, doc: YamlDoc, registry: Registry | None,
                     settings: JudgmentSettings) -> list[Diagnostic]:
     """K004 (evidence older than the window) and K005 (confidence the citations do not support)."""
+    from .placeholders import in_citation
+
     if registry is None:
         return []
     try:

@@ -23,7 +23,7 @@ from .model import (
 from .files import NotReadable, read_regular
 from .limits import (MAX_CITATIONS, MAX_DATASET_BYTES, MAX_DATASET_CITATIONS, MAX_REGISTRY_BYTES, MAX_SOURCE_BYTES,
                      YEAR_MAX, YEAR_MIN)
-from .project import RESERVED_NAMES, Project, canonical_source_path, slug
+from .project import Project, canonical_source_path, slug
 from .yamlfile import JsonPath, YamlDoc, load_yaml
 
 
@@ -94,33 +94,6 @@ def _with_sha256_hint(problem: Diagnostic, doc: YamlDoc, project: Project) -> Di
 def _outside(display: str) -> Diagnostic:
     return Diagnostic(display, 1, 1, "Y004", f"{display} is a symbolic link to a file outside the project: not read",
                       "copy the file into the project, or allow its directory with [paths] allow_outside in threatbrief.toml")
-
-
-def check_names(files: list[Path], project: Project) -> list[Diagnostic]:
-    """Output names (slugs) must be non-empty, not reserved, and one per assessment.
-
-    The name becomes reports/<name>.html and a link in the index, so it is derived from the
-    file name by `project.slug`, never used raw.
-    """
-    everyone: dict[str, list[Path]] = {}
-    for file in project.assessment_files():
-        everyone.setdefault(slug(file.stem), []).append(file)
-    problems = []
-    for file in files:
-        name, display = slug(file.stem), project.display(file)
-        if not name:
-            problems.append(Diagnostic(display, 1, 1, "A002", f"{file.name!r} gives no usable output name",
-                                       "name the file with letters or digits, e.g. 'kabul-2025.yaml'"))
-        elif name in RESERVED_NAMES:
-            problems.append(Diagnostic(display, 1, 1, "A002",
-                                       f"the output name {name!r} is reserved (reports/{name}.html is the tool's own)",
-                                       "rename the file"))
-        elif len(everyone.get(name, [])) > 1:
-            others = ", ".join(project.display(f) for f in everyone[name] if f != file)
-            problems.append(Diagnostic(display, 1, 1, "A002",
-                                       f"output name {name!r} (reports/{name}.html) is also the name of {others}",
-                                       "rename one of the files: names that differ only in case or punctuation collide"))
-    return problems
 
 
 def load_assessment(file: Path, project: Project) -> tuple[Assessment | None, YamlDoc | None, list[Diagnostic]]:

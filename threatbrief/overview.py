@@ -187,7 +187,7 @@ def perpetrators_table(incidents: list[Incident]) -> Table:
     return replace(table, columns=[c for c in CLAIMS if c in table.columns])
 
 
-def perpetrators_chart(incidents: list[Incident]) -> Chart:
+def perpetrators_chart(incidents: list[Incident], cache: ch.ChartCache | None = None) -> Chart:
     """Horizontal stacked bars: attacks per perpetrator, coloured by claim, with the data table."""
     found = ch.attacks(incidents)
     table = perpetrators_table(incidents)
@@ -202,15 +202,15 @@ def perpetrators_chart(incidents: list[Incident]) -> Chart:
                      + ch._merged_note(table))
     height = max(2.4, 0.45 * len(table.rows) + 1.2)
     plot = Plot(ch._draw_bars, (6.4, height), (table, True, "Claim", "Attacks")) if table.total else None
-    svg = ch.render(plot).decode("utf-8") if plot else ""
+    svg = ch.render(plot, cache=cache).decode("utf-8") if plot else ""
     alt = ch._describe(table, "attacks by perpetrator and claim", "attacks", bool(found))
     return Chart("perpetrators", "Attacks by perpetrator", alt, table, svg, " ".join(notes), plot)
 
 
-def overview_charts(incidents: list[Incident]) -> list[Chart]:
+def overview_charts(incidents: list[Incident], cache: ch.ChartCache | None = None) -> list[Chart]:
     """The briefing's charts of the whole dataset, and attacks by perpetrator, in reading order:
     time, places, targets, perpetrators, casualties."""
-    charts = ch.build_charts(incidents) + [perpetrators_chart(incidents)]
+    charts = ch.build_charts(incidents, cache) + [perpetrators_chart(incidents, cache)]
     rank = {slug: k for k, slug in enumerate(CHART_ORDER)}
     return sorted(charts, key=lambda c: rank.get(c.slug, len(rank)))  # stable: unknown slugs keep their order
 

@@ -9,22 +9,23 @@ from __future__ import annotations
 
 import re
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from . import manifest
 from .atomic import BuildError, write_atomic
 from .files import NotReadable, read_regular
 from .limits import MAX_SOURCE_BYTES
-from .model import CheckedAssessment, Incident, Registry
 from .plan import BuildPlan, index_entry
 from .project import Project, UnsafePath, slug
 
+# Imported where they are used, after a build found work to do: a build with nothing to do
+# imports neither the checker nor the model nor the render workers (tests/test_startup.py).
 if TYPE_CHECKING:
     from .checker import CheckResult
+    from .model import CheckedAssessment, Incident, Registry
+    from .workers import OverviewJob, Rendered, RenderJob
 
 
 def check(project: Project, names: list[str] | None = None, strict: bool = False, jobs: int = 1,
@@ -50,80 +51,17 @@ class BuildResult:
         return self.check is None or self.check.ok
 
 
-@dataclass(frozen=True)
-class RenderJob:
-    """Everything one briefing needs, so it can be rendered in a worker process."""
-
-    project: Project
-    checked: CheckedAssessment
-    registry: Registry
-    texts: dict[str, str]  # cited source path -> text
-    formats: tuple[str, ...]
+# Rendering (charts, HTML, PDF; worker processes) is workers.py's job; its names are still
+# `pipeline.X`, imported on first use (see __getattr__).
+_FROM_WORKERS = ("OverviewJob", "Rendered", "RenderJob", "_render_all", "render_briefing")
 
 
-    @property
-    def name(self) -> str:
-        return self.checked.assessment.name
+def __getattr__(name: str) -> Any:
+    if name in _FROM_WORKERS:
+        from . import workers
 
-    def render(self) -> "Rendered":
-        return render_briefing(self)
-
-
-@dataclass(frozen=True)
-class OverviewJob:
-    """The overview of incidents/, rendered in a worker like a briefing."""
-
-    project: Project
-    incidents: list[Incident]
-    registry: Registry
-    formats: tuple[str, ...]  # of "html", "pdf"
-    day: str  # YYYY-MM-DD the page says it was built on (from the data: builds are reproducible)
-    name: str = "overview"
-    texts: dict[str, str] = field(default_factory=dict)  # no passages are shown: no source texts
-
-    def render(self) -> "Rendered":
-        from .overview import overview_charts, overview_html
-        from .render import environment
-
-        html = overview_html(environment(self.project), self.incidents, self.registry,
-                             overview_charts(self.incidents), self.day)
-        reports = self.project.reports_dir
-        outputs, warnings = [], []
-        if "html" in self.formats:
-            outputs.append((reports / "overview.html", html.encode("utf-8")))
-        if "pdf" in self.formats:
-            from .pdf import render_pdf
-
-            pdf, refused = render_pdf(html, self.project.root, self.day)
-            warnings += [f"overview: refused to load {url}" for url in refused]
-            outputs.append((reports / "overview.pdf", pdf))
-        return Rendered(outputs, warnings)
-
-
-@dataclass(frozen=True)
-class Rendered:
-    outputs: list[tuple[Path, bytes]]
-    warnings: list[str]
-
-
-def render_briefing(job: RenderJob) -> Rendered:
-    """Charts, HTML and PDF of one assessment, in memory: nothing is written here."""
-    from .charts import build_charts
-    from .render import briefing_html, environment
-
-    assessment = job.checked.assessment
-    reports = job.project.reports_dir
-    html = briefing_html(environment(job.project), job.checked, job.registry, build_charts(assessment.incidents), job.texts)
-    outputs, warnings = [], []
-    if "html" in job.formats:
-        outputs.append((reports / f"{assessment.name}.html", html.encode("utf-8")))
-    if "pdf" in job.formats:
-        from .pdf import render_pdf
-
-        pdf, refused = render_pdf(html, job.project.root, assessment.date)
-        warnings += [f"{assessment.path}: refused to load {url}" for url in refused]
-        outputs.append((reports / f"{assessment.name}.pdf", pdf))
-    return Rendered(outputs, warnings)
+        return getattr(workers, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def build(
@@ -145,6 +83,9 @@ def build(
         plan.save([], {})  # remember new stat stamps of touched-but-unchanged files
         result.seconds = time.perf_counter() - started
         return result
+    from .workers import RenderJob, _render_all, prestart
+
+    early = prestart(project, plan, jobs)  # workers import matplotlib and WeasyPrint while check() runs
     result.check = check(project, plan.to_check, strict)
     registry = result.check.registry
     if not result.check.ok or registry is None:
@@ -162,7 +103,7 @@ def build(
             texts[path] = source.context_text
         render_jobs.append(RenderJob(project, checked, registry, texts, wanted))
     exports, overview = _dataset_outputs(project, plan, result.check, registry)
-    rendered = _render_all([*([overview] if overview else []), *render_jobs], jobs, progress)
+    rendered = _render_all([*([overview] if overview else []), *render_jobs], jobs, progress, early)
     _sources_unchanged(result.check, render_jobs)
     outputs = [output for r in rendered for output in r.outputs] + exports
     result.warnings = [w for r in rendered for w in r.warnings]
@@ -202,6 +143,8 @@ def _dataset_outputs(project: Project, plan: BuildPlan, checked: CheckResult,
             assessments = [c.assessment for c in checked.assessments]
             exports.append((reports / "threatbrief.stix.json", export.stix_bundle(incidents, registry, assessments)))
     formats = tuple(fmt for fmt in ("html", "pdf") if f"overview.{fmt}" in stale)
+    from .workers import OverviewJob
+
     overview = OverviewJob(project, incidents, registry, formats, _dataset_day(incidents)) if formats else None
     return exports, overview
 
@@ -218,40 +161,6 @@ def _nothing_skipped(checked: CheckResult, plan: BuildPlan) -> None:
     skipped = sorted(stem for stem in plan.to_check if slug(stem) not in built)
     if skipped:
         raise BuildError(f"not built: {', '.join(skipped)} (some citations could not be verified); nothing was written")
-
-
-def _render(job: RenderJob | OverviewJob) -> Rendered:
-    return job.render()
-
-
-def _render_all(
-    render_jobs: list[RenderJob | OverviewJob], jobs: int, progress: Callable[[str, float, int, int], None] | None
-) -> list[Rendered]:
-    """Render in worker processes (WeasyPrint is CPU-bound and not thread-friendly)."""
-    rendered: list[Rendered] = []
-
-    def report(job: RenderJob | OverviewJob, seconds: float) -> None:
-        if progress:
-            progress(job.name, seconds, len(rendered), len(render_jobs))
-
-    try:
-        if jobs > 1 and len(render_jobs) > 1:
-            with ProcessPoolExecutor(max_workers=min(jobs, len(render_jobs))) as pool:
-                started = {pool.submit(_render, job): (job, time.perf_counter()) for job in render_jobs}
-                for future in as_completed(started):
-                    job, t0 = started[future]
-                    rendered.append(future.result())
-                    report(job, time.perf_counter() - t0)
-        else:
-            for job in render_jobs:
-                t0 = time.perf_counter()
-                rendered.append(job.render())
-                report(job, time.perf_counter() - t0)
-    except BrokenProcessPool as exc:
-        raise BuildError(f"a render worker died ({exc}); no report was written") from None
-    except (OSError, ValueError, RuntimeError) as exc:  # a rendering library failed on valid input
-        raise BuildError(f"rendering failed: {type(exc).__name__}: {exc}; no report was written") from None
-    return rendered
 
 
 def _sources_unchanged(checked: CheckResult, render_jobs: list[RenderJob]) -> None:

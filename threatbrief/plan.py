@@ -10,12 +10,14 @@ import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
 from . import manifest
 from .atomic import write_atomic
-from .model import Assessment, CheckedAssessment
 from .project import Project, slug
+
+if TYPE_CHECKING:  # the model's dataclasses are needed only once an assessment is read
+    from .model import Assessment, CheckedAssessment
 
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 # What a full build makes of incidents/ (README, "Incidents"), in reports/

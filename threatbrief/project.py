@@ -7,18 +7,18 @@ into `reports/`, which must be a real directory of the project, never a symbolic
 
 from __future__ import annotations
 
-import importlib.resources
 import re
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from .files import NotReadable, read_regular
 
 PDF_VARIANT = "pdf/ua-1"  # tagged PDF for screen readers; see README, "PDF/UA-1, not PDF/A"
-# Templates, CSS and schemas ship inside the package (pyproject.toml, package-data) and are found
-# through importlib.resources, so an installed wheel has them as an editable install does.
-DATA = Path(str(importlib.resources.files("threatbrief") / "data"))
+# Templates, CSS and schemas ship inside the package (pyproject.toml, package-data), beside this
+# module, so an installed wheel has them as an editable install does. (This is the folder
+# `importlib.resources.files("threatbrief")` names for a package on disk, without importing
+# importlib.resources and zipfile on every run.)
+DATA = Path(__file__).parent / "data"
 BUILTIN_TEMPLATES = DATA / "templates"
 BUILTIN_SCHEMAS = DATA / "schemas"
 CONFIG_FILE = "threatbrief.toml"
@@ -49,6 +49,8 @@ def canonical_source_path(relative: str) -> str:
     """
     if not relative or "\\" in relative or "\x00" in relative or relative != relative.strip():
         return relative
+    if "/" not in relative and relative not in (".", ".."):
+        return relative  # a file directly in sources/: most are
     pure = PurePosixPath(relative)
     if pure.is_absolute() or ".." in pure.parts:
         return relative
@@ -63,6 +65,8 @@ def _allowed_outside(root: Path) -> tuple[Path, ...]:
     config = root / CONFIG_FILE
     if not config.is_file() or not config.resolve().is_relative_to(root):
         return ()
+    import tomllib  # only a project with a threatbrief.toml pays for it
+
     try:
         data = tomllib.loads(read_regular(config, 1024 * 1024).decode("utf-8"))
         listed = data.get("paths", {}).get("allow_outside", [])

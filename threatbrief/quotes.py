@@ -462,7 +462,12 @@ def normalize(original: str) -> Normalized:
 @lru_cache(maxsize=4096)
 def _normalized_quote(text: str) -> str:
     """A quote's text normalized and stripped: a quote is read by several rules."""
+    if text.isascii() and "  " not in text and "`" not in text and not _ASCII_LAYOUT.search(text):
+        return text.strip()  # nothing to fold: most quotes
     return normalize(text).text.strip()
+
+
+_ASCII_LAYOUT = re.compile("[\t\n\r\x0b\x0c\x1c-\x1f]")  # whitespace other than the space
 
 
 def quote_parts(quote: str) -> list[str]:
@@ -579,8 +584,29 @@ def _is_gap(ch: str) -> bool:
     return ch.isspace() or ch in _DROP
 
 
+# ASCII characters beside which the rules below look one character further (numbers, apostrophes)
+_NUMBER_OR_WORD = frozenset("'.,_")
+
+
 def _splits_word(text: str, i: int) -> bool:
     """Whether offset `i` of `text` falls inside a word, a number or a character."""
+    if 1 < i < len(text):  # the common cases first: ASCII on both sides, nothing to normalize
+        left, right = text[i - 1], text[i]
+        if left.isascii() and right.isascii() and left not in "-/" and right not in "-/":
+            if right.isspace():
+                if not left.isspace():
+                    return False  # a word ends here
+            elif left.isspace():
+                before = text[i - 2]  # after one space, and no line break that joins words across it
+                if before.isascii() and not before.isspace() and before not in "-/":
+                    return False
+            elif left not in _NUMBER_OR_WORD and right not in _NUMBER_OR_WORD:
+                return left.isalnum() and right.isalnum()
+    return _splits_normalized_word(text, i)
+
+
+def _splits_normalized_word(text: str, i: int) -> bool:
+    """`_splits_word` from the characters normalization leaves on each side of `i`."""
     (far_left, left), (right, far_right) = _before(text, i), _after(text, i)
     if _is_mark(right):
         return True  # "e" out of "e" + U+0301

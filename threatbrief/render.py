@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import itertools
+import os
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -46,8 +47,41 @@ class _ProjectTemplates(jinja2.FileSystemLoader):
         return found
 
 
+_ENVIRONMENTS: dict[tuple[str, tuple[tuple[str, int, int, int, bool], ...]], jinja2.Environment] = {}  # per-process memo
+
+
+def _templates_state(folder: Path) -> tuple[tuple[str, int, int, int, bool], ...]:
+    """Every entry under a project's templates/ with its inode, size, mtime and whether it is a link."""
+    state = []
+    for top, dirs, files in os.walk(folder):
+        for name in sorted(dirs + files):
+            path = os.path.join(top, name)
+            try:
+                info = os.lstat(path)
+            except OSError:
+                continue
+            state.append((os.path.relpath(path, folder), info.st_ino, info.st_size, info.st_mtime_ns,
+                          os.path.islink(path)))
+    return tuple(sorted(state))
+
+
 def environment(project: Project) -> jinja2.Environment:
-    """The one Jinja2 environment: a project's own templates/ first, then the built-in ones."""
+    """The one Jinja2 environment: a project's own templates/ first, then the built-in ones.
+
+    Kept per process while the project's templates/ is unchanged (a template added, removed,
+    edited or replaced by a link means a new one), so that a worker compiles each template once
+    for all the briefings it renders rather than once per briefing.
+    """
+    key = (str(project.root), _templates_state(project.templates_dir))
+    env = _ENVIRONMENTS.get(key)
+    if env is None:
+        if len(_ENVIRONMENTS) >= 8:
+            _ENVIRONMENTS.pop(next(iter(_ENVIRONMENTS)))
+        env = _ENVIRONMENTS[key] = _new_environment(project)
+    return env
+
+
+def _new_environment(project: Project) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.ChoiceLoader([
             _ProjectTemplates(project),

@@ -19,8 +19,10 @@ from .model import Located, Registry
 from .project import Project
 from .check_cache import ResultsCache, stamp_of
 from .verify_cache import VerificationCache
-from .quotes import Folded, Normalized, fold, line_col, normalize
-from .yamlfile import decode, read_bytes
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # imported where used: a check whose findings are all reused matches no quote
+    from .quotes import Folded, Normalized
 
 
 @dataclass
@@ -43,6 +45,8 @@ class SourceText:
     def normalized(self) -> Normalized:
         """Computed on first need: most quotes are found verbatim or folded, without it."""
         if self._normalized is None:
+            from .quotes import normalize
+
             self._normalized = normalize(self.text)
         return self._normalized
 
@@ -50,6 +54,8 @@ class SourceText:
     def folded(self) -> Folded:
         """Computed on first need: a quote found verbatim needs no folded copy."""
         if self._folded is None:
+            from .quotes import fold
+
             self._folded = fold(self.text)
         return self._folded
 
@@ -64,6 +70,8 @@ class SourceText:
     def where(self, offset: int) -> str:
         """How a reader finds `offset` in the original: `sources/a.txt:3:12`, `sources/b.pdf p. 4`,
         `sources/c.html (article text, para. 2)`."""
+        from .quotes import line_col
+
         if self.kind == "pdf":
             return f"sources/{self.path} p. {self.page_of(offset)}"
         line, col = line_col(self.text, offset)
@@ -72,6 +80,8 @@ class SourceText:
         return f"sources/{self.path}:{line}:{col}"
 
     def located(self, spans: list[tuple[int, int]]) -> Located:
+        from .quotes import line_col
+
         if self.kind == "pdf":
             first, last = self.page_of(spans[0][0]), self.page_of(max(spans[-1][1] - 1, spans[-1][0]))
             return Located(spans, first, 1, last, "page")
@@ -277,6 +287,8 @@ class SourceLibrary:
         if not file.exists():
             self._problems[relative] = ("S002", f"source file sources/{relative} does not exist")
             return None
+        from .yamlfile import decode, read_bytes
+
         raw, problems = read_bytes(file, f"sources/{relative}", MAX_SOURCE_BYTES)
         sha256 = hashlib.sha256(raw).hexdigest() if raw is not None else ""
         if raw is not None and stamp is not None:
@@ -352,3 +364,12 @@ def check_registry(registry: Registry, library: SourceLibrary, only: set[str] | 
                 "re-verify every quote citing it, then update sha256 in the registry to " + record.sha256,
             ))
     return problems
+
+
+def check_uncited(registry: Registry, cited: set[str]) -> list[Diagnostic]:
+    """Registered sources that no assessment cites (only meaningful when all were checked)."""
+    return [
+        Diagnostic(registry.path, source.mark[0], source.mark[1], "S006",
+                   f"sources/{path} is registered but cited by no assessment", "cite it, or remove it from the registry")
+        for path, source in sorted(registry.sources.items()) if path not in cited
+    ]

@@ -19,11 +19,13 @@ import difflib
 import json
 import re
 from dataclasses import dataclass, field, replace
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from .diagnostics import _JSON_ESCAPES, LOCKED, RULES, Diagnostic
 from .diagnostics import format_json as _format_json
-from .yamlfile import YamlDoc
+
+if TYPE_CHECKING:  # the type only: reading cached findings needs no YAML parser
+    from .yamlfile import YamlDoc
 
 MARKER = "threatbrief:"
 _COMMENT = re.compile(r"#[ \t]*+threatbrief:")

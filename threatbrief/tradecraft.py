@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
+from typing import TYPE_CHECKING
 
-from .diagnostics import Diagnostic
-from .model import Assessment, Registry
-from .yamlfile import YamlDoc
+if TYPE_CHECKING:  # the tables are read by every build's plan; only check needs the rest
+    from .diagnostics import Diagnostic
+    from .model import Assessment, Registry
+    from .yamlfile import YamlDoc
 
 # ICD 203 estimative language: each band has two equivalent terms.
 LIKELIHOOD_BANDS: list[tuple[str, tuple[str, str]]] = [
@@ -70,23 +73,31 @@ _PROSE_FORMS = {
 }
 # Longest first, so that "very likely" is read as one term and not also as "likely".
 _TERMS = sorted({**BAND_OF_TERM, **_PROSE_FORMS}.items(), key=lambda item: -len(item[0]))
-_TERM_RE = re.compile(r"\b(" + "|".join(re.escape(t) for t, _ in _TERMS) + r")\b", re.IGNORECASE)
 _BAND_OF = {term: band for term, band in _TERMS}
 HEDGES = ("may", "might", "could", "possibly", "perhaps", "potentially", "conceivably")
-_HEDGE_RE = re.compile(r"\b(" + "|".join(HEDGES) + r")\b", re.IGNORECASE)
 TLP_ORDER = ["TLP:CLEAR", "TLP:GREEN", "TLP:AMBER", "TLP:AMBER+STRICT", "TLP:RED"]
 
 
 def estimative_terms(text: str) -> list[tuple[str, str]]:
     """(term as written, its band) for every estimative expression in `text`."""
-    return [(m.group(0), _BAND_OF[m.group(0).lower()]) for m in _TERM_RE.finditer(text)]
+    return [(m.group(0), _BAND_OF[m.group(0).lower()]) for m in _patterns()[0].finditer(text)]
 
 
 def hedges(text: str) -> list[str]:
-    return [m.group(0) for m in _HEDGE_RE.finditer(text)]
+    return [m.group(0) for m in _patterns()[1].finditer(text)]
+
+
+@lru_cache(maxsize=None)
+def _patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """The estimative terms and the hedges, compiled on first use: a build's plan reads this
+    module's tables but never lints."""
+    terms = re.compile(r"\b(" + "|".join(re.escape(t) for t, _ in _TERMS) + r")\b", re.IGNORECASE)
+    return terms, re.compile(r"\b(" + "|".join(HEDGES) + r")\b", re.IGNORECASE)
 
 
 def check_tradecraft(assessment: Assessment, doc: YamlDoc, registry: Registry | None) -> list[Diagnostic]:
+    from .diagnostics import Diagnostic
+
     problems = []
     for i, kj in enumerate(assessment.key_judgments):
         band = BAND_OF_TERM[kj.likelihood]

@@ -17,20 +17,18 @@ ignored, never trusted. CI keeps it between runs with its cache action (README, 
 from __future__ import annotations
 
 import hashlib
-import hmac
 import json
 import unicodedata
 from functools import lru_cache
 from pathlib import Path
 
 from . import __version__
-from .atomic import BuildError, write_atomic
 from .files import NotReadable, read_regular
+from .signing import read_sealed, write_sealed
 
 FORMAT = 1
 FILE_NAME = "verified.json"
 MAX_FILE_BYTES = 256 * 1024 * 1024
-_IGNORE_ALL = "# Written by threatbrief: where each quote was found, rebuilt when missing. Not committed.\n*\n"
 
 Spans = list[tuple[int, int]]
 
@@ -72,7 +70,7 @@ class VerificationCache:
 
     @classmethod
     def for_project(cls, cache_dir: Path | None) -> "VerificationCache":
-        from .extract.cache import signing_key
+        from .signing import signing_key
 
         return cls(cache_dir / "check" if cache_dir else None, signing_key() if cache_dir else None)
 
@@ -81,6 +79,8 @@ class VerificationCache:
         return cls(None, None)
 
     def get(self, quote: str, identity: str) -> Spans | None:
+        if self.folder is None:
+            return None
         spans = self.entries.get(entry_key(quote, identity))
         if spans is None or not _well_formed(spans):  # checked when used: most entries are not
             return None
@@ -88,6 +88,8 @@ class VerificationCache:
         return [tuple(span) for span in spans]  # type: ignore[misc]
 
     def put(self, quote: str, identity: str, spans: Spans) -> None:
+        if self.folder is None:
+            return
         key = entry_key(quote, identity)
         if key not in self.entries:
             self.entries[key] = self.new[key] = [list(span) for span in spans]  # type: ignore[misc]
@@ -115,43 +117,33 @@ class VerificationCache:
 
 def read_signed(folder: Path | None, name: str, key: bytes, version: str) -> object:
     """The payload of a signed cache file, or None if it is missing, corrupt, of another format
-    or version, or not signed with this user's key."""
+    or version, or not signed with this user's key (signing.py)."""
     if folder is None:
         return None
+    body = read_sealed(folder / name, key, f"check/{name}", MAX_FILE_BYTES)
+    if body is None:
+        return None
+    header, _, payload = body.partition(b"\n")
     try:
-        raw = read_regular(folder / name, MAX_FILE_BYTES)
-        header, _, payload = raw.partition(b"\n")
         meta = json.loads(header)
         if not isinstance(meta, dict) or meta.get("format") != FORMAT or meta.get("version") != version:
             return None
-        if not hmac.compare_digest(str(meta.get("mac", "")), _mac(key, payload)):
-            return None  # forged, or signed by another user's key
         return json.loads(payload)
-    except (NotReadable, ValueError, UnicodeDecodeError, RecursionError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         return None
 
 
 def write_signed(folder: Path | None, name: str, key: bytes, version: str, payload: object) -> bool:
     """Write a signed cache file (temporary file, then rename); False if it cannot be written."""
-    if folder is None:
+    if folder is None or folder.is_symlink() or folder.parent.is_symlink():
         return False
+    header = json.dumps({"format": FORMAT, "version": version}).encode("ascii")
     body = json.dumps(payload, separators=(",", ":"), ensure_ascii=True).encode("ascii")
-    header = json.dumps({"format": FORMAT, "version": version, "mac": _mac(key, body)})
     try:
-        if folder.is_symlink() or folder.parent.is_symlink():
-            return False
         folder.mkdir(parents=True, exist_ok=True)
-        ignore = folder.parent / ".gitignore"
-        if not ignore.exists():
-            write_atomic(ignore, _IGNORE_ALL.encode("ascii"))
-        write_atomic(folder / name, header.encode("ascii") + b"\n" + body)
-    except (OSError, BuildError):
-        return False  # a read-only checkout: the next run verifies again
-    return True
-
-
-def _mac(key: bytes, payload: bytes) -> str:
-    return hmac.new(key, payload, hashlib.sha256).hexdigest()
+    except OSError:
+        return False
+    return write_sealed(folder / name, key, f"check/{name}", header + b"\n" + body)
 
 
 def _well_formed(spans: object) -> bool:

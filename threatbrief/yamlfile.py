@@ -187,6 +187,7 @@ class _EventBuilder:
         # inline: it runs once per value of every file, some 750,000 times in a large project.
         get_event, marks, key_marks, stack = self.loader.get_event, self.doc.marks, self.doc.key_marks, self.stack
         scalar_event, end_events = yaml.ScalarEvent, (yaml.SequenceEndEvent, yaml.MappingEndEvent)
+        sequence_start, start_events = yaml.SequenceStartEvent, (yaml.SequenceStartEvent, yaml.MappingStartEvent)
         maybe_typed = Loader._MAYBE_TYPED
         while True:
             event = get_event()
@@ -219,6 +220,19 @@ class _EventBuilder:
             elif kind in end_events:
                 container, path, _ = stack.pop()
                 self._attach(container, path, None, event)
+            elif kind in start_events and event.anchor is None and event.tag is None and stack and len(stack) < MAX_DEPTH:
+                frame = stack[-1]  # a list or mapping inside another: its place, then a new frame
+                container, parent_path, key = frame
+                if container.__class__ is list:
+                    path = parent_path + (len(container),)
+                elif key is not None:
+                    path = parent_path + (key,)
+                else:
+                    self._node(event)  # a collection as a mapping key: refused there
+                    continue
+                mark = event.start_mark
+                marks[path] = (mark.line + 1, mark.column + 1)
+                stack.append([[] if kind is sequence_start else {}, path, None])
             elif isinstance(event, yaml.StreamEndEvent):
                 return self.root
             elif isinstance(event, yaml.DocumentStartEvent):

@@ -5,66 +5,32 @@ git-ignores itself. The entry's key is the original file's sha256 (the registry'
 extractor's version is stored in it, so an upgrade re-extracts and says whether the text changed.
 
 A cache inside the repository could be committed by anyone who can open a pull request, and a
-forged entry would make a fabricated quote pass. So each entry is signed (HMAC-SHA256) with a key
-kept outside the project, in the user's cache folder (`$XDG_CACHE_HOME/threatbrief/cache.key`);
-an entry without a valid signature is ignored and replaced. Without a usable key nothing is
-cached: every check extracts again, which is slower but never wrong.
+forged entry would make a fabricated quote pass. So each entry is signed with a per-user key kept
+outside the project (threatbrief/signing.py, shared with the chart cache); an entry without a
+valid signature is ignored and replaced. Without a usable key nothing is cached: every check
+extracts again, which is slower but never wrong.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
-import os
-import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..atomic import BuildError, write_atomic
-from ..files import NotReadable, read_regular
+from ..signing import read_sealed, signing_key, write_sealed
 from . import Extracted, Extractor
+
+__all__ = ["ExtractionCache", "Result", "signing_key"]  # signing_key: where other caches first found it
 
 FORMAT = 1
 MAX_ENTRY_BYTES = 64 * 1024 * 1024  # the text of a 16 MB source, with its boilerplate, in JSON
-_IGNORE_ALL = "# Written by threatbrief: extracted source texts, rebuilt when missing. Not committed.\n*\n"
+PURPOSE = "extract"
 
 
 @dataclass(frozen=True)
 class Result:
     extracted: Extracted
     changed_from: str = ""  # the previous extractor's version, when an upgrade changed the text
-
-
-def _key_file() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "threatbrief" / "cache.key"
-
-
-def signing_key() -> bytes | None:
-    """This user's key for signing cache entries, made on first use; None if it cannot be kept."""
-    path = _key_file()
-    try:
-        key = read_regular(path, 1024)
-        if len(key) >= 32:
-            return key
-    except NotReadable:
-        pass
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:  # another process made it meanwhile
-        try:
-            key = read_regular(path, 1024)
-        except NotReadable:
-            return None
-        return key if len(key) >= 32 else None
-    except OSError:
-        return None
-    key = secrets.token_hex(32).encode("ascii")
-    with os.fdopen(fd, "wb") as out:
-        out.write(key)
-    return key
 
 
 class ExtractionCache:
@@ -95,21 +61,17 @@ class ExtractionCache:
     def _path(self, sha256: str) -> Path | None:
         return self.folder / f"{sha256}.json" if self.folder else None
 
-    def _sign(self, body: bytes) -> str:
-        return hmac.new(self.key, body, hashlib.sha256).hexdigest()
-
     def _load(self, sha256: str) -> dict | None:
         """A well-formed entry with a valid signature, or None (missing, foreign, damaged)."""
         path = self._path(sha256)
         if path is None:
             return None
+        body = read_sealed(path, self.key, PURPOSE, MAX_ENTRY_BYTES)
+        if body is None:
+            return None
         try:
-            raw = read_regular(path, MAX_ENTRY_BYTES)
-            signature, _, body = raw.partition(b"\n")
-            if not hmac.compare_digest(signature, self._sign(body).encode("ascii")):
-                return None
             entry = json.loads(body)
-        except (NotReadable, ValueError, RecursionError):
+        except (ValueError, RecursionError):
             return None
         if not isinstance(entry, dict) or entry.get("format") != FORMAT or entry.get("sha256") != sha256:
             return None
@@ -129,10 +91,4 @@ class ExtractionCache:
             "format": FORMAT, "sha256": sha256, "kind": extractor.kind, "extractor": version,
             "text": extracted.text, "pages": list(extracted.pages), "boilerplate": extracted.boilerplate,
         }, ensure_ascii=False, sort_keys=True).encode("utf-8")
-        try:
-            ignore = path.parent.parent / ".gitignore"
-            if not ignore.exists():
-                write_atomic(ignore, _IGNORE_ALL.encode("utf-8"))
-            write_atomic(path, self._sign(body).encode("ascii") + b"\n" + body)
-        except BuildError:
-            pass  # a read-only checkout: the next run extracts again
+        write_sealed(path, self.key, PURPOSE, body)  # False on a read-only checkout: the next run extracts again
