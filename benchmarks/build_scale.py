@@ -13,9 +13,10 @@ A / B), per size:
           -j 2's time over -j 1's; its inverse, the speed-up, is in the row's name;
   no-op   `build -j 2` with nothing changed since the last build, against `python -c pass`;
   edit    one assessment's summary changed before each run, then `build -j 2` (its HTML and PDF and
-          the index are rebuilt), against what it cannot avoid: a fresh process that imports the
-          matplotlib modules the charts use and WeasyPrint and renders that briefing's HTML as the
-          build wrote it (`pdf_variant="pdf/ua-1"`, the same base_url).
+          the index are rebuilt; its charts come from the chart cache, so matplotlib is not even
+          imported), against what it cannot avoid: a fresh process that imports WeasyPrint and
+          renders that briefing's HTML as the build wrote it (`pdf_variant="pdf/ua-1"`, the same
+          base_url).
 
 At sizes up to 10, one more cold build with each -j checks that both wrote the same bytes. With
 --readme the Markdown is also written into README.md between <!-- benchmark:build_scale --> and
@@ -26,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import os
 import shutil
 import subprocess
 import sys
@@ -38,7 +40,6 @@ from paired import TABLE_HEAD, Command, paired, publish, pyc_note, table_row  # 
 MARKER = ".threatbrief-bench"
 ANCHOR = """import os, sys
 from pathlib import Path
-import matplotlib.backends.backend_agg, matplotlib.backends.backend_svg, matplotlib.figure, matplotlib.layout_engine
 from weasyprint import HTML
 root = Path(sys.argv[1])
 HTML(filename=str(root / "reports" / sys.argv[2]), base_url=str(root) + os.sep).write_pdf(pdf_variant="pdf/ua-1")
@@ -154,6 +155,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("/tmp/threatbrief-build-bench"))
     parser.add_argument("--readme", action="store_true")
     args = parser.parse_args()
+    load_before = os.getloadavg()[0]
     out: Path = args.out
     if out.exists() and any(out.iterdir()) and not (out / MARKER).exists():
         sys.exit(f"{out} is not empty and was not made by this script: choose another --out")
@@ -185,7 +187,7 @@ def main() -> None:
                       Command([python, "-c", "pass"], "`python -c pass`"), args.runs, args.warmup, logs)
         edit = paired(cmd(2, force=False, before=Editor(root), label="`build -j 2` after editing one assessment"),
                       Command([python, "-c", ANCHOR, str(root), "brief-000.html"],
-                              "bare WeasyPrint on that briefing's HTML + matplotlib imported"),
+                              "bare WeasyPrint on that briefing's HTML"),
                       args.runs, args.warmup, logs)
         rows += [table_row(f"{size} assessment{'s' if size > 1 else ''}: cold, `-j 2` against `-j 1` "
                            f"(speed-up {1 / scaling.ratio:.2f}×)", scaling, "≤ 0.53×, a speed-up ≥ 1.9×" if size == 10 else ""),
@@ -197,6 +199,10 @@ def main() -> None:
     block = [
         f"`.venv/bin/python benchmarks/build_scale.py{' ' + flags if flags else ''}` — {pyc_note()}; "
         f"{args.warmup} + {args.cold_runs} pairs a cold row, {args.warmup} + {args.runs} the others, each run a fresh process:",
+        "",
+        f"Other work on the machine: load average (1 min) {load_before:.1f} at the start, {os.getloadavg()[0]:.1f} at the "
+        "end (these runs themselves add 1 to 2): on 2 cores, other work leaves `-j 2` less than a second core, so "
+        "its speed-up is then a lower bound.",
         "",
         TABLE_HEAD,
         *rows,

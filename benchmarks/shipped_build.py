@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import os
 import shutil
 import subprocess
 import sys
@@ -69,6 +70,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("/tmp/threatbrief-shipped-bench"))
     parser.add_argument("--readme", action="store_true")
     args = parser.parse_args()
+    load_before = os.getloadavg()[0]
     out: Path = args.out
     if out.exists() and any(out.iterdir()) and not (out / MARKER).exists():
         sys.exit(f"{out} is not empty and was not made by this script: choose another --out")
@@ -102,6 +104,10 @@ def main() -> None:
     block = [
         f"`.venv/bin/python benchmarks/shipped_build.py{' ' + flags if flags else ''}` — {pyc_note()}; "
         f"{args.warmup} + {args.runs} pairs a row, each run a fresh process:",
+        "",
+        f"Other work on the machine: load average (1 min) {load_before:.1f} at the start, {os.getloadavg()[0]:.1f} at the "
+        "end (these runs themselves add 1 to 2): on 2 cores, other work leaves `-j 2` less than a second core, so "
+        "its speed-up is then a lower bound.",
         "",
         TABLE_HEAD,
         table_row(f"cold full build, `-j 1` ({assessments} briefings + the overview, HTML and PDF, exports, index)",

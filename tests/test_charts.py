@@ -255,3 +255,22 @@ def test_drawing_without_pyplot_gives_the_bytes_pyplot_and_tight_layout_gave() -
     for plot in plots:
         assert draw(plot) == pyplot_draw(plot), plot.draw.__name__
     assert draw(plots[0], "png") == pyplot_draw(plots[0], "png")
+
+
+def test_a_rebuild_whose_charts_are_cached_does_not_import_matplotlib(basic, tmp_path) -> None:
+    import subprocess
+    import sys
+
+    from conftest import REPO, edit
+
+    script = ("import sys; from threatbrief.cli import main; code = main(['-C', sys.argv[1], 'build', '-j', '1', 'html']); "
+              "print(code, 'matplotlib' in sys.modules)")
+
+    def build() -> str:
+        run = subprocess.run([sys.executable, "-c", script, str(basic)], capture_output=True, text=True, cwd=REPO)
+        return run.stdout.splitlines()[-1] if run.stdout else run.stderr
+
+    assert build() == "0 True"  # cold: every chart drawn
+    edit(basic / "assessments" / "border.yaml", "summary: |\n", "summary: |\n  Edited.\n")
+    assert build() == "0 False"  # the summary changed, the charts did not: all from .threatbrief/cache/charts/
+    assert "Edited." in (basic / "reports" / "border.html").read_text(encoding="utf-8")

@@ -184,8 +184,8 @@ def _same_as_fresh(root: Path) -> int:
     """Check with the results cache and without any cache: the same findings, always. Returns how
     many files the cached run reused."""
     project = Project.at(root)
-    cached = check(project, reuse=True)
-    fresh = check(project, reuse=False, cache_quotes=False)
+    cached = check(project, findings_only=True)
+    fresh = check(project, findings_only=True, cache=False)
     assert format_json(cached.diagnostics) == format_json(fresh.diagnostics)
     assert (cached.verified, cached.files, len(cached.suppressed)) == (fresh.verified, fresh.files, len(fresh.suppressed))
     return cached.reused
@@ -211,7 +211,7 @@ def test_reused_findings_are_those_a_fresh_check_gives_after_every_kind_of_chang
     source.write_text(text.replace(" the ", " teh ", 1), encoding="utf-8")  # same size…
     os.utime(source, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # …and mtime: ctime still moves
     assert _same_as_fresh(root) < every_time
-    assert any(d.code == "S004" for d in check(Project.at(root), reuse=True).diagnostics)
+    assert any(d.code == "S004" for d in check(Project.at(root), findings_only=True).diagnostics)
     source.write_text(text, encoding="utf-8")
     assert _same_as_fresh(root) <= every_time
     source.write_text(source.read_text(encoding="utf-8").replace("the", "a"), encoding="utf-8")  # quotes lost
@@ -238,13 +238,13 @@ def test_reused_findings_are_those_a_fresh_check_gives_after_every_kind_of_chang
 
 def test_a_forged_results_file_is_ignored(shipped: Path) -> None:
     project = Project.at(shipped)
-    check(project, reuse=True)
-    assert check(project, reuse=True).reused == 3
+    check(project, findings_only=True)
+    assert check(project, findings_only=True).reused == 3
     path = shipped / ".threatbrief" / "cache" / "check" / "results.json"
     body = unseal(signing_key() or b"", "check/results.json", path.read_bytes())
     assert body is not None
     path.write_bytes(seal(b"someone else's key, 32 bytes or more", "check/results.json", body))
-    assert check(project, reuse=True).reused == 0
+    assert check(project, findings_only=True).reused == 0
 
 
 def test_workers_that_drop_every_text_say_the_same(shipped: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -261,7 +261,7 @@ def test_the_ascii_shortcut_of_word_boundaries_agrees_with_the_full_rule() -> No
     from threatbrief.quotes import _splits_normalized_word, _splits_word
 
     alphabet = ["a", "Z", "7", " ", "  ", "\n", "\t", "-", "/", "'", ".", ",", "_", ")", "“", "中", "\u00ad",
-                "\u0301", "é", "-\n", "/\n", "\u200b"]
+                "\u0301", "é", "-\n", "/\n", "\u200b", "，", "。", "１", "＇"]
     rng = random.Random(11)
     for _ in range(600):
         text = "".join(rng.choice(alphabet) for _ in range(rng.randint(2, 12)))
@@ -273,7 +273,8 @@ def test_the_plain_ascii_shortcut_of_quote_normalization_changes_nothing() -> No
     from threatbrief.quotes import _normalized_quote
 
     rng = random.Random(5)
-    alphabet = ["a", "B", "7", " ", "  ", "-", "- ", "`", "'", "...", "\t", "\n", "\x1c", "x-y", ".", "\u00e9"]
+    alphabet = ["a", "B", "7", " ", "  ", "-", "- ", "`", "'", "...", "\t", "\n", "\x1c", "x-y", ".", "\u00e9",
+                "’", "“", "—", "\u00a0", "\u2028", "/\n", "-\nb", "\u00ad", "٣", "ي", "…", "e\u0301", "中 文"]
     for _ in range(2000):
         quote = "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 10)))
         assert _normalized_quote(quote) == normalize(quote).text.strip(), quote
@@ -284,10 +285,10 @@ def test_a_key_given_by_ci_signs_the_caches(shipped: Path, monkeypatch: pytest.M
     with another key, or a key too short to be one, it is not."""
     monkeypatch.setenv("THREATBRIEF_CACHE_KEY", "k" * 40)
     project = Project.at(shipped)
-    check(project, reuse=True)
-    assert check(project, reuse=True).reused == 3
+    check(project, findings_only=True)
+    assert check(project, findings_only=True).reused == 3
     monkeypatch.setenv("THREATBRIEF_CACHE_KEY", "x" * 40)
-    assert check(project, reuse=True).reused == 0
+    assert check(project, findings_only=True).reused == 0
     monkeypatch.setenv("THREATBRIEF_CACHE_KEY", "short")  # ignored: the user's own key is used
-    check(project, reuse=True)
-    assert check(project, reuse=True).reused == 3
+    check(project, findings_only=True)
+    assert check(project, findings_only=True).reused == 3

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from conftest import edit
 
-from threatbrief import atomic, markup, pipeline
+from threatbrief import atomic, markup
 from threatbrief.pipeline import BuildError, build, check
 from threatbrief.project import Project
 
@@ -181,7 +181,9 @@ def test_reports_that_is_a_file_is_a_clear_error(basic: Path, cli) -> None:
 
 
 def test_a_source_edited_during_the_build_is_detected(basic: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    real = pipeline.render_briefing
+    from threatbrief import workers
+
+    real = workers.render_briefing
 
     def render_then_edit(job):
         rendered = real(job)
@@ -189,7 +191,7 @@ def test_a_source_edited_during_the_build_is_detected(basic: Path, monkeypatch: 
             out.write("Edited mid-build.\n")
         return rendered
 
-    monkeypatch.setattr(pipeline, "render_briefing", render_then_edit)
+    monkeypatch.setattr(workers, "render_briefing", render_then_edit)
     with pytest.raises(BuildError, match="changed while the build was running"):
         build(Project.at(basic), formats=("html",), jobs=1)
     assert not (basic / "reports" / "border.html").exists()

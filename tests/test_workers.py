@@ -82,6 +82,21 @@ def test_the_parent_of_a_parallel_build_imports_neither_matplotlib_nor_weasyprin
     assert sorted(_outputs(two)) == ["border.html", "border.pdf", "index.html", "second.html", "second.pdf"]
 
 
+def test_workers_started_before_a_check_that_fails_are_stopped_at_once(two: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    import multiprocessing
+
+    started = []
+    real = workers.Workers.__init__
+    monkeypatch.setattr(workers.Workers, "__init__", lambda self, *a: started.append(a) or real(self, *a))
+    edit(two / "assessments" / "second.yaml", "quote: \"", "quote: \"Not in the source at all, ")
+    t0 = time.monotonic()
+    result = build(Project.at(two), jobs=2)
+    assert not result.ok and started == [(2, True)]  # started from the plan, before check() ran
+    assert multiprocessing.active_children() == [] and time.monotonic() - t0 < 10
+    assert not (two / "reports").exists() or not list((two / "reports").iterdir())
+
+
 def test_a_library_failing_in_a_worker_is_a_build_error_and_nothing_is_written(
         two: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     real = workers.render_briefing

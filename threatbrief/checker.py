@@ -37,8 +37,8 @@ if TYPE_CHECKING:
 
 # Below this many assessment files, forking workers costs more than it saves.
 MIN_FILES_PER_WORKER = 8
-# Source text a check worker keeps between files (characters; a source cited again after it was
-# dropped is read again): bounds its memory whatever the size of the corpus.
+# Source text a check process keeps between files when only findings are wanted (characters; a
+# source cited again after it was dropped is read again): bounds memory whatever the corpus size.
 WORKER_TEXT_CHARS = 16_000_000
 
 
@@ -84,18 +84,23 @@ class _Context:
     objects: bool  # keep the checked assessments (a build renders them)
 
 
-def check(project: Project, names: list[str] | None = None, strict: bool = False, jobs: int = 1,
-          reuse: bool = False, cache_quotes: bool = True) -> CheckResult:
+def check(project: Project, names: list[str] | None = None, strict: bool = False, jobs: int = 1, *,
+          findings_only: bool = False, cache: bool = True) -> CheckResult:
     """Every problem of the registry, the incident dataset and the assessments (all, or those
-    named), in one run; the assessments in `jobs` processes. With `reuse`, the findings of files
-    unchanged since an earlier check are reused (README, "Speed"): the result then holds the
-    findings, but no checked assessment objects (a build needs those, and does not reuse).
-    `cache_quotes=False` (and no `reuse`) verifies every quote again and remembers nothing."""
+    named), in one run; the assessments in `jobs` processes.
+
+    `findings_only`: the caller wants the findings, not the checked assessments (a build renders
+    those): the findings of files unchanged since an earlier check are then reused (README,
+    "Checking at scale"), and source texts are not kept past their use. `cache=False` neither
+    reads nor writes `.threatbrief/cache/check/`: every quote is verified again.
+    """
     config, diagnostics = load_config(project)
-    cache_dir = project.cache_dir()
-    results = ResultsCache.for_project(cache_dir) if reuse else ResultsCache.disabled()
-    quotes = VerificationCache.for_project(cache_dir) if reuse or cache_quotes else VerificationCache.disabled()
+    cache_dir = project.cache_dir() if cache else None
+    results = ResultsCache.for_project(cache_dir) if findings_only and cache_dir else ResultsCache.disabled()
+    quotes = VerificationCache.for_project(cache_dir) if cache_dir else VerificationCache.disabled()
     library = SourceLibrary(project, verified=quotes, stamps=results)
+    if findings_only:
+        library.max_chars = WORKER_TEXT_CHARS
     registry, problems, registry_comments, registry_path, registry_sha = _registry(project, results)
     diagnostics += problems
     suppressions = Suppressions()
@@ -109,7 +114,7 @@ def check(project: Project, names: list[str] | None = None, strict: bool = False
     for path, found, complete in view.comments:
         suppressions.add_comments(path, found, complete)
     verified = view.verified
-    done = _file_results(_Context(project, registry, config, incidents, not reuse), files, library, results,
+    done = _file_results(_Context(project, registry, config, incidents, not findings_only), files, library, results,
                          identities, jobs)
     loaded_names: list[str] = []
     cited: set[str] = set(view.cited)

@@ -189,10 +189,10 @@ def _print_diagnostics(result: CheckResult, fmt: str = "text") -> None:
     print(summary_line(diagnostics, f"checked {result.files} files, {result.verified} citations verified", suppressed))
 
 
-def _check(project: Project, names: list[str], fmt: str, strict: bool, jobs: int = 1, reuse: bool = True) -> int:
+def _check(project: Project, names: list[str], fmt: str, strict: bool, jobs: int = 1, cache: bool = True) -> int:
     from .pipeline import check
 
-    result = check(project, names or None, strict, max(jobs, 1), reuse, cache_quotes=reuse)
+    result = check(project, names or None, strict, max(jobs, 1), findings_only=True, cache=cache)
     _print_diagnostics(result, fmt)
     return 0 if result.ok else 1
 

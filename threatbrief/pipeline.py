@@ -28,12 +28,12 @@ if TYPE_CHECKING:
     from .workers import OverviewJob, Rendered, RenderJob
 
 
-def check(project: Project, names: list[str] | None = None, strict: bool = False, jobs: int = 1,
-          reuse: bool = False, cache_quotes: bool = True) -> "CheckResult":
+def check(project: Project, names: list[str] | None = None, strict: bool = False, jobs: int = 1, *,
+          findings_only: bool = False, cache: bool = True) -> "CheckResult":
     """checker.check, imported on first use: a build with nothing to do needs none of it."""
     from .checker import check as run
 
-    return run(project, names, strict, jobs, reuse, cache_quotes)
+    return run(project, names, strict, jobs, findings_only=findings_only, cache=cache)
 
 
 @dataclass

@@ -462,12 +462,13 @@ def normalize(original: str) -> Normalized:
 @lru_cache(maxsize=4096)
 def _normalized_quote(text: str) -> str:
     """A quote's text normalized and stripped: a quote is read by several rules."""
-    if text.isascii() and "  " not in text and "`" not in text and not _ASCII_LAYOUT.search(text):
-        return text.strip()  # nothing to fold: most quotes
+    folded = _translate(text)  # one for one: quote marks, dashes, whitespace, Arabic forms
+    if folded.isascii() and "  " not in folded and not _LINE_BREAK.search(text):
+        return folded.strip()  # nothing else to fold: most quotes
     return normalize(text).text.strip()
 
 
-_ASCII_LAYOUT = re.compile("[\t\n\r\x0b\x0c\x1c-\x1f]")  # whitespace other than the space
+_LINE_BREAK = re.compile(f"[{re.escape(_LINE_BREAKS)}]")  # what hyphenated and joined line breaks start at
 
 
 def quote_parts(quote: str) -> list[str]:
@@ -594,7 +595,8 @@ def _splits_word(text: str, i: int) -> bool:
         left, right = text[i - 1], text[i]
         if left.isascii() and right.isascii() and left not in "-/" and right not in "-/":
             if right.isspace():
-                if not left.isspace():
+                after = text[i + 1:i + 2]  # one space, then ASCII: no CJK character beside it to close it up
+                if not left.isspace() and (not after or (after.isascii() and not after.isspace())):
                     return False  # a word ends here
             elif left.isspace():
                 before = text[i - 2]  # after one space, and no line break that joins words across it

@@ -189,19 +189,18 @@ class Workers:
     def __init__(self, count: int, pdf: bool = True) -> None:
         from concurrent.futures import ProcessPoolExecutor
 
-        self.count = count
         self.pool = ProcessPoolExecutor(max_workers=count, initializer=_warm, initargs=(pdf,))
         for _ in range(count):
             self.pool.submit(_ready)
         self.processes = list((getattr(self.pool, "_processes", None) or {}).values())
-        self._stop = weakref.finalize(self, _stop, self.pool, self.processes)
+        self._finalizer = weakref.finalize(self, _stop, self.pool, self.processes)
 
     def stop(self) -> None:
-        self._stop()
+        self._finalizer()
 
     def close(self) -> None:
         """Let the workers finish and exit (after all jobs are done)."""
-        self._stop.detach()
+        self._finalizer.detach()
         self.pool.shutdown(wait=True)
 
 
@@ -230,8 +229,6 @@ def _render_all(jobs: list[Job], workers: int, progress: Progress | None = None,
     """Render every job (in `workers` processes when there is more than one job, in the ones
     `started` early if given), largest first; the results in the order of `jobs`. Raises
     BuildError when rendering fails."""
-    from concurrent.futures.process import BrokenProcessPool
-
     order = largest_first(jobs)
     results: dict[int, Rendered] = {}
 
@@ -239,23 +236,32 @@ def _render_all(jobs: list[Job], workers: int, progress: Progress | None = None,
         if progress:
             progress(jobs[k].name, seconds, len(results), len(jobs))
 
-    try:
-        if started is None and workers > 1 and len(jobs) > 1:
-            started = Workers(min(workers, len(jobs)), any("pdf" in job.formats for job in jobs))
-        if started is not None and jobs:
-            _in_pool(jobs, order, started, results, report)
-        else:
+    if started is None and workers > 1 and len(jobs) > 1:
+        started = Workers(min(workers, len(jobs)), any("pdf" in job.formats for job in jobs))
+    if started is None:  # in this process: no pool, nothing of multiprocessing imported
+        try:
             for k in order:
                 results[k], seconds = _render(jobs[k])
                 report(k, seconds)
+        except (OSError, ValueError, RuntimeError) as exc:
+            raise _failed(exc) from None
+        return [results[k] for k in range(len(jobs))]
+    from concurrent.futures.process import BrokenProcessPool
+
+    try:
+        _in_pool(jobs, order, started, results, report)
     except BrokenProcessPool as exc:
         raise BuildError(f"a render worker died ({exc}); no report was written") from None
-    except (OSError, ValueError, RuntimeError) as exc:  # a rendering library failed on valid input
-        raise BuildError(f"rendering failed: {type(exc).__name__}: {exc}; no report was written") from None
+    except (OSError, ValueError, RuntimeError) as exc:
+        raise _failed(exc) from None
     finally:
-        if started is not None:
-            started.stop()  # a no-op once closed
+        started.stop()  # at once on failure or Ctrl-C; a no-op once the pool was closed
     return [results[k] for k in range(len(jobs))]
+
+
+def _failed(exc: Exception) -> BuildError:
+    """A rendering library that failed on valid input: reported, never a traceback."""
+    return BuildError(f"rendering failed: {type(exc).__name__}: {exc}; no report was written")
 
 
 def _in_pool(jobs: list[Job], order: list[int], workers: Workers, results: dict[int, Rendered],
