@@ -136,11 +136,13 @@ def _processes_mentioning(text: str) -> list[int]:
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
 def test_an_interrupted_parallel_build_keeps_the_reports_and_stops_its_workers(two: Path, signum: int) -> None:
+    for k in range(6):  # enough briefings that the build is still rendering when the signal comes
+        (two / "assessments" / f"copy{k}.yaml").write_bytes((two / "assessments" / "border.yaml").read_bytes())
     assert build(Project.at(two), jobs=1).ok
     before = _outputs(two)
     edit(two / "assessments" / "border.yaml", "title: \"Border attack", "title: \"Edited border attack")
     edit(two / "assessments" / "second.yaml", "Gunmen attacked a convoy.", "Gunmen attacked a convoy, edited.")
-    process = subprocess.Popen([sys.executable, str(REPO / "build.py"), "-C", str(two), "build", "-j", "2"],
+    process = subprocess.Popen([sys.executable, str(REPO / "build.py"), "-C", str(two), "build", "-j", "2", "--force"],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 30
     while len(_processes_mentioning(str(two))) < 3 and time.monotonic() < deadline:  # the parent and 2 workers
