@@ -142,8 +142,11 @@ def test_an_interrupted_parallel_build_keeps_the_reports_and_stops_its_workers(t
     before = _outputs(two)
     edit(two / "assessments" / "border.yaml", "title: \"Border attack", "title: \"Edited border attack")
     edit(two / "assessments" / "second.yaml", "Gunmen attacked a convoy.", "Gunmen attacked a convoy, edited.")
+    # SIGINT as a terminal gives it: a test run started in the background (`make test &`, no job
+    # control) inherits SIGINT ignored, and Python then leaves Ctrl-C ignored too
     process = subprocess.Popen([sys.executable, str(REPO / "build.py"), "-C", str(two), "build", "-j", "2", "--force"],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 30
     while len(_processes_mentioning(str(two))) < 3 and time.monotonic() < deadline:  # the parent and 2 workers
         time.sleep(0.05)
