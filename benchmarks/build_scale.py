@@ -26,7 +26,6 @@ its end marker.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import os
 import shutil
 import subprocess
@@ -35,9 +34,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "benchmarks"))
-from paired import TABLE_HEAD, Command, paired, publish, pyc_note, table_row  # noqa: E402
+from paired import TABLE_HEAD, Command, claim_out, cold, outputs, paired, publish, pyc_note, table_row  # noqa: E402
 
-MARKER = ".threatbrief-bench"
 ANCHOR = """import os, sys
 from pathlib import Path
 from weasyprint import HTML
@@ -123,16 +121,6 @@ def make_project(root: Path, size: int) -> None:
     (root / "threatbrief.toml").write_text('[rules]\nsource-uncited = "off"\n', encoding="utf-8")
 
 
-def cold(root: Path) -> None:
-    shutil.rmtree(root / "reports", ignore_errors=True)
-    shutil.rmtree(root / ".threatbrief", ignore_errors=True)
-
-
-def outputs(root: Path) -> dict[str, str]:
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted((root / "reports").iterdir())
-            if not p.name.startswith(".")}
-
-
 class Editor:
     """Changes the first assessment's summary before each run, so that every run has an edit to build."""
 
@@ -157,10 +145,7 @@ def main() -> None:
     args = parser.parse_args()
     load_before = os.getloadavg()[0]
     out: Path = args.out
-    if out.exists() and any(out.iterdir()) and not (out / MARKER).exists():
-        sys.exit(f"{out} is not empty and was not made by this script: choose another --out")
-    out.mkdir(parents=True, exist_ok=True)
-    (out / MARKER).touch()
+    claim_out(out, empty=False)
     python, build = sys.executable, str(REPO / "build.py")
     rows: list[str] = []
     for size in args.sizes:

@@ -174,3 +174,37 @@ def publish(name: str, text: str, to_readme: bool) -> None:
             print(f"\n(README.md: block '{name}' updated)")
         else:
             print(f"\n(README.md has no <!-- benchmark:{name} --> block: nothing written)", file=sys.stderr)
+
+
+# Helpers the build benchmarks share ------------------------------------------------------------
+
+MARKER = ".threatbrief-bench"  # a non-empty --out is used only if this script family made it
+
+
+def claim_out(out: Path, empty: bool = True) -> None:
+    """Make `out` this benchmark's folder: refuse one that holds other files, else empty it (or
+    keep what a previous run made, with `empty=False`)."""
+    if out.exists() and any(out.iterdir()) and not (out / MARKER).exists():
+        sys.exit(f"{out} is not empty and was not made by this script: choose another --out")
+    if empty:
+        import shutil
+
+        shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / MARKER).touch()
+
+
+def cold(root: Path) -> None:
+    """Before a cold build: no reports, no caches (charts, extraction, check)."""
+    import shutil
+
+    shutil.rmtree(root / "reports", ignore_errors=True)
+    shutil.rmtree(root / ".threatbrief", ignore_errors=True)
+
+
+def outputs(root: Path) -> dict[str, str]:
+    """sha256 of each file the build wrote to reports/ (its own hidden files aside)."""
+    import hashlib
+
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted((root / "reports").iterdir())
+            if not p.name.startswith(".")}

@@ -22,7 +22,6 @@ is also written into README.md between <!-- benchmark:shipped_build --> and its 
 from __future__ import annotations
 
 import argparse
-import hashlib
 import os
 import shutil
 import subprocess
@@ -31,10 +30,9 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "benchmarks"))
-from paired import TABLE_HEAD, Command, paired, publish, pyc_note, table_row  # noqa: E402
+from paired import TABLE_HEAD, Command, claim_out, cold, outputs, paired, publish, pyc_note, table_row  # noqa: E402
 
 PARTS = ("assessments", "incidents", "sources")
-MARKER = ".threatbrief-bench"
 
 ANCHOR = """import os, sys
 from pathlib import Path
@@ -52,17 +50,6 @@ def fresh_copy(target: Path) -> None:
         shutil.copytree(REPO / part, target / part)
 
 
-def cold(root: Path) -> None:
-    """Before a cold run: no reports, no chart cache."""
-    shutil.rmtree(root / "reports", ignore_errors=True)
-    shutil.rmtree(root / ".threatbrief", ignore_errors=True)
-
-
-def outputs(root: Path) -> dict[str, str]:
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted((root / "reports").iterdir())
-            if not p.name.startswith(".")}
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=5)
@@ -72,11 +59,7 @@ def main() -> None:
     args = parser.parse_args()
     load_before = os.getloadavg()[0]
     out: Path = args.out
-    if out.exists() and any(out.iterdir()) and not (out / MARKER).exists():
-        sys.exit(f"{out} is not empty and was not made by this script: choose another --out")
-    shutil.rmtree(out, ignore_errors=True)
-    out.mkdir(parents=True)
-    (out / MARKER).touch()
+    claim_out(out)
     python, build = sys.executable, str(REPO / "build.py")
     reference, one, two = out / "reference", out / "j1", out / "j2"
     for root in (reference, one, two):
