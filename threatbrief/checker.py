@@ -67,8 +67,7 @@ class FileResult:
     builds from them (a worker sends them only then: they are large)."""
 
     findings: FileFindings
-    loaded: Assessment | None = None  # conforming: may be built
-    checked: CheckedAssessment | None = None  # loaded, and every citation found
+    checked: CheckedAssessment | None = None  # conforming, and every citation found: may be built
     sources: dict[str, SourceRecord] = field(default_factory=dict)  # what a worker learnt of each source it read
     found: dict[str, list[tuple[int, int]]] = field(default_factory=dict)  # a worker's new verification cache entries
 
@@ -347,10 +346,8 @@ def _check_file(context: _Context, file: Path, library: SourceLibrary) -> FileRe
     found.name = subject.name
     found.records = [event_record(incident, doc.path, doc.mark(incident.yaml_path + ("id",)))
                      for incident in subject.incidents if incident.file == subject.path]
-    if context.objects:
-        result.loaded = subject
-        if len(locations) == len(subject.citations) and not unknown:
-            result.checked = CheckedAssessment(subject, locations)
+    if context.objects and len(locations) == len(subject.citations) and not unknown:
+        result.checked = CheckedAssessment(subject, locations)
     return result
 
 
