@@ -22,7 +22,7 @@ import sys
 from dataclasses import asdict, dataclass, field, fields
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 from .dataset import EventRecord
 from .diagnostics import Diagnostic, Severity
@@ -177,10 +177,9 @@ class ResultsCache:
         if self.folder is None or not isinstance(entry, dict) or entry.get("sha256") != sha256:
             return None
         try:
-            sources: dict[str, str] = entry["sources"]
-            if any(identities.get(path) != identity for path, identity in sources.items()):
-                return None
             r = entry["result"]
+            if entry["sources"] != _sources_digest((path, identities.get(path)) for path in r["cited"]):
+                return None
             cached = FileFindings(_diagnostics(r["diagnostics"]), _comments(r["comments"]), r["doc_path"],
                                 bool(r["complete"]), int(r["verified"]), r["name"], list(r["cited"]),
                                 [EventRecord(tuple(k) if k is not None else None, *rest) for k, *rest in r["records"]],
@@ -193,7 +192,7 @@ class ResultsCache:
     def remember_findings(self, display: str, sha256: str, sources: dict[str, str], cached: FileFindings) -> None:
         if self.folder is None or any(d.code in _NOT_KEPT for d in cached.diagnostics):
             return
-        self.files[display] = {"sha256": sha256, "sources": sources, "result": {
+        self.files[display] = {"sha256": sha256, "sources": _sources_digest(sources.items()), "result": {
             "diagnostics": [_diagnostic_fields(d) for d in cached.diagnostics],
             "comments": [asdict(c) for c in cached.comments], "doc_path": cached.doc_path,
             "complete": cached.complete, "verified": cached.verified, "name": cached.name, "cited": cached.cited,
@@ -233,6 +232,11 @@ class ResultsCache:
         for display in gone:
             del self.files[display]
         self.changed |= bool(gone)
+
+
+def _sources_digest(pairs: Iterable[tuple[str, str]]) -> str:
+    """One digest of the identities of the sources a file cites: one per file keeps the cache small."""
+    return context_digest(*(f"{path}\x00{identity}" for path, identity in sorted(pairs)))
 
 
 def context_digest(*parts: bytes | str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import os
+import stat
 from bisect import bisect_right
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -222,12 +223,27 @@ class SourceLibrary:
         if relative in self._unread:
             return self._unread[relative]
         try:
-            stamp = stamp_of(os.stat(_confined(self.project, relative, self._base)))
+            stamp = self._stamp(relative)
         except (PathRefused, OSError):
             return None
         sha = self.stamps.sha_if_unchanged(relative, stamp)
         self._unread[relative] = SourceRecord(sha, stamp=stamp) if sha else None
         return self._unread[relative]
+
+    def _stamp(self, relative: str) -> tuple[int, int, int, int]:
+        """The stamp of a source's file: one `lstat` for a plain file directly in sources/ (most),
+        else confined like any source, then `stat`."""
+        if "/" not in relative and relative == relative.strip() and relative not in ("", ".", "..") \
+                and "\\" not in relative and "\x00" not in relative and relative[1:2] != ":" and self._base_inside:
+            found = os.lstat(os.path.join(self._base, relative))
+            if not stat.S_ISLNK(found.st_mode):
+                return stamp_of(found)
+        return stamp_of(os.stat(_confined(self.project, relative, self._base)))
+
+    @cached_property
+    def _base_inside(self) -> bool:
+        """Whether sources/, resolved, lies in the project (else every path goes through `confine`)."""
+        return _under(self._base, str(self.project.root))
 
     @cached_property
     def _base(self) -> str:
