@@ -34,7 +34,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "benchmarks"))
-from paired import TABLE_HEAD, Command, claim_out, cold, outputs, paired, publish, pyc_note, table_row  # noqa: E402
+from paired import TABLE_HEAD, Command, claim_out, cold, load_note, outputs, paired, publish, pyc_note, table_row  # noqa: E402
 
 ANCHOR = """import os, sys
 from pathlib import Path
@@ -185,9 +185,7 @@ def main() -> None:
         f"`.venv/bin/python benchmarks/build_scale.py{' ' + flags if flags else ''}` — {pyc_note()}; "
         f"{args.warmup} + {args.cold_runs} pairs a cold row, {args.warmup} + {args.runs} the others, each run a fresh process:",
         "",
-        f"Other work on the machine: load average (1 min) {load_before:.1f} at the start, {os.getloadavg()[0]:.1f} at the "
-        "end (these runs themselves add 1 to 2): on 2 cores, other work leaves `-j 2` less than a second core, so "
-        "its speed-up is then a lower bound.",
+        load_note(load_before),
         "",
         TABLE_HEAD,
         *rows,

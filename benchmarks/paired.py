@@ -208,3 +208,10 @@ def outputs(root: Path) -> dict[str, str]:
 
     return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted((root / "reports").iterdir())
             if not p.name.startswith(".")}
+
+
+def load_note(before: float) -> str:
+    """What other work on the machine may have done to a `-j 2` figure."""
+    return (f"Other work on the machine: load average (1 min) {before:.1f} at the start, {os.getloadavg()[0]:.1f} at the "
+            "end (these runs themselves add 1 to 2): on 2 cores, other work leaves `-j 2` less than a second core, so "
+            "its speed-up is then a lower bound.")

@@ -30,7 +30,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "benchmarks"))
-from paired import TABLE_HEAD, Command, claim_out, cold, outputs, paired, publish, pyc_note, table_row  # noqa: E402
+from paired import TABLE_HEAD, Command, claim_out, cold, load_note, outputs, paired, publish, pyc_note, table_row  # noqa: E402
 
 PARTS = ("assessments", "incidents", "sources")
 
@@ -88,9 +88,7 @@ def main() -> None:
         f"`.venv/bin/python benchmarks/shipped_build.py{' ' + flags if flags else ''}` — {pyc_note()}; "
         f"{args.warmup} + {args.runs} pairs a row, each run a fresh process:",
         "",
-        f"Other work on the machine: load average (1 min) {load_before:.1f} at the start, {os.getloadavg()[0]:.1f} at the "
-        "end (these runs themselves add 1 to 2): on 2 cores, other work leaves `-j 2` less than a second core, so "
-        "its speed-up is then a lower bound.",
+        load_note(load_before),
         "",
         TABLE_HEAD,
         table_row(f"cold full build, `-j 1` ({assessments} briefings + the overview, HTML and PDF, exports, index)",
