@@ -160,6 +160,41 @@ def test_the_folded_source_maps_every_offset_back() -> None:
                 assert re.sub("  +", " ", _translate(original[o_start:o_end])) == folded.text[start:end]
 
 
+_WORDS = ["Kabul", "Kabul’s", "the", "Taliban", "1,000", "pro-Taliban", "said", "cam-", "paign", "“", "”", "—",
+          "-", "'", '"', "RFE/", "RL", "é", "a", "…"]
+_GAPS = [" ", " ", " ", "  ", "\n", "\n    ", "\t", "\u00a0", "", "-\n"]
+
+
+def test_the_anchored_search_finds_what_the_folded_source_gives() -> None:
+    """`_find_anchored` folds only windows around each hit of a part's anchor: the same spans as
+    searching the whole folded source, or no answer where a part has no anchor."""
+    from threatbrief.quotes import _find_anchored, _find_folded, _NO_ANCHOR
+
+    rng = random.Random(11)
+    compared = 0
+    for _ in range(3000):
+        words = [rng.choice(_WORDS) + rng.choice(_GAPS) for _ in range(rng.randint(3, 40))]
+        original = "".join(words)
+        first = rng.randrange(len(words))
+        length = rng.randint(1, 8)
+        quote = "".join(words[first:first + length])
+        if rng.random() < 0.4:  # an elision, the second part near or overlapping the first
+            second = max(0, first + rng.randint(-3, length + 3))
+            quote += "…" + "".join(words[second:second + rng.randint(1, 4)])
+        quote = quote.translate(str.maketrans({"’": "'", "“": '"', "”": '"', "—": "-"})) if rng.random() < 0.5 else quote
+        quote = re.sub(r"\s+", " ", quote) if rng.random() < 0.5 else quote
+        parts = [p for p in (part.strip() for part in re.split("…", quote)) if p]
+        if not parts:
+            continue
+        anchored = _find_anchored(parts, original)
+        if anchored is not _NO_ANCHOR:
+            compared += 1
+            assert anchored == _find_folded(parts, original, fold(original)), (quote, original)
+    assert compared > 1000
+    # a part may not begin inside the one before, even where a run of spaces makes its head long
+    assert _find_anchored(["xxxx yyyy", "yyyy zzzzz"], "xxxx yyyy      zzzzz") is None
+
+
 def test_folded_and_full_tiers_agree_on_the_shipped_sources() -> None:
     """Every quote of the shipped project found by the folded tier is found at the same place by
     the full normalization (the tiers' contract), on real text."""

@@ -793,6 +793,9 @@ def find_typographic(quote: str, text: str, folded: Callable[[], Folded] | None 
     if any(_QUOTED_BREAK.search(part) for part in parts):
         return None
     if all(_is_latin(part) for part in parts):
+        anchored = _find_anchored(parts, text)
+        if anchored is not _NO_ANCHOR:
+            return anchored
         return _find_folded(parts, text, folded() if folded else fold(text))
 
     def matches(part: str, position: int) -> Iterator[Span]:
@@ -871,6 +874,99 @@ def _find_folded(parts: list[str], original: str, folded: Folded) -> list[Span] 
         spans.append(span)
         position = at + len(needle)
     return spans or None
+
+
+# Characters `fold` neither changes nor produces, and no whitespace: a run of them in a folded
+# quote stands unchanged in the source, wherever the whole quote stands in the folded source.
+_UNSTABLE = re.compile("[\\s" + re.escape("".join(sorted({c for c, _ in _ONE_FOR_ONE} | {v for _, v in _ONE_FOR_ONE}))) + "]++")
+_MIN_ANCHOR = 4
+_NO_ANCHOR: list[Span] = []
+
+
+@lru_cache(maxsize=4096)
+def _anchored_part(part: str) -> tuple[str, str, int, str]:
+    """A folded part as (needle, anchor, the anchor's offset in it, the rest after the anchor);
+    the anchor is the longest run of characters `fold` leaves alone ('' if none is long enough)."""
+    needle = _folded_part(part)
+    best, offset, position = "", 0, 0
+    for piece in _UNSTABLE.split(needle):
+        at = needle.index(piece, position) if piece else position
+        if len(piece) > len(best):
+            best, offset = piece, at
+        position = at + len(piece)
+    if len(best) < _MIN_ANCHOR:
+        return needle, "", 0, ""
+    return needle, best, offset, needle[offset + len(best):]
+
+
+def _fold_around(original: str, start: int, end: int, want: int, before: bool) -> tuple[Folded, int] | None:
+    """The source folded from `start` (before=True: backwards from `end`) until it holds `want`
+    folded characters, and where that window begins; None if the text runs out first.
+
+    A window's fold is a piece of the whole source's fold: runs of whitespace never cross the
+    anchor's ends, and a run cut at the window's far edge still folds to one space there."""
+    margin = want + want // 2 + 16
+    while True:
+        a, b = (max(0, end - margin), end) if before else (start, min(len(original), start + margin))
+        window = fold(original[a:b])
+        edge = (a == 0) if before else (b == len(original))
+        if len(window.text) > want or (edge and len(window.text) >= want):
+            return window, a
+        if edge:
+            return None
+        margin *= 4
+
+
+def _find_anchored(parts: list[str], original: str) -> list[Span] | None:
+    """`_find_folded` without folding the source: each part's anchor is found with `str.find` in
+    the original, and only a window around each hit is folded and compared.
+
+    The same spans in the same order as `_find_folded` (a property test holds them equal): an
+    anchor's characters are ones `fold` keeps and no other folds into, so its hits in the source
+    are exactly its hits in the folded source, and the windows' folds are pieces of that.
+    `_NO_ANCHOR` when some part has no anchor long enough: fold the source then."""
+    anchored = [_anchored_part(part) for part in parts]
+    if any(not anchor for _, anchor, _, _ in anchored):
+        return _NO_ANCHOR
+    spans: list[Span] = []
+    position = 0
+    for needle, anchor, offset, tail in anchored:
+        head = needle[:offset]
+        hit = original.find(anchor, position + offset)
+        while hit >= 0:
+            span = _anchored_span(original, hit, anchor, head, tail)
+            if span is not None and span[0] >= position and not _crosses_line_break(original, *span) \
+                    and _bounded(original, *span):
+                break
+            hit = original.find(anchor, hit + 1)
+        else:
+            return None
+        spans.append(span)
+        position = span[1]
+    return spans or None
+
+
+def _anchored_span(original: str, hit: int, anchor: str, head: str, tail: str) -> Span | None:
+    """The original span of the folded needle `head + anchor + tail` whose anchor stands at `hit`,
+    if the source around it folds to the needle."""
+    start, end = hit, hit + len(anchor)
+    if head and original.startswith(head, hit - len(head)) and hit >= len(head):
+        start, head = hit - len(head), ""  # written as folded: it folds to itself, one for one
+    if tail and original.startswith(tail, end):
+        end, tail = end + len(tail), ""
+    if head:
+        around = _fold_around(original, 0, hit, len(head), before=True)
+        if around is None or not around[0].text.endswith(head):
+            return None
+        window, a = around
+        start = a + window.to_original(len(window.text) - len(head))
+    if tail:
+        around = _fold_around(original, end, 0, len(tail), before=False)
+        if around is None or not around[0].text.startswith(tail):
+            return None
+        window, a = around
+        end = a + window.to_original(len(tail) - 1) + 1
+    return start, end
 
 
 def locate(quote: str, text: str, normalized: Callable[[], Normalized],

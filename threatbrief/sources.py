@@ -15,6 +15,7 @@ from pathlib import Path, PurePosixPath
 from .diagnostics import Diagnostic
 from .extract import Extractor, NoText, extractor_for
 from .extract.cache import ExtractionCache
+from .files import IsLink, NotReadable, read_regular_stat
 from .limits import MAX_SOURCE_BYTES
 from .model import Located, Registry
 from .project import Project
@@ -127,20 +128,7 @@ def confine(project: Project, relative: str, base: str | None = None) -> Path:
 
 
 def _confined(project: Project, relative: str, base: str | None = None) -> str:
-    if not relative or relative != relative.strip():
-        raise PathRefused("is empty or has surrounding spaces")
-    if "\\" in relative or "\x00" in relative:
-        raise PathRefused("contains a backslash or NUL byte")
-    if len(relative) > 1 and relative[1] == ":":
-        raise PathRefused("is absolute; write it relative to sources/")
-    if "/" not in relative and relative not in (".", ".."):
-        parts: tuple[str, ...] = (relative,)  # a file directly in sources/: most are
-    else:
-        parts = PurePosixPath(relative).parts
-        if relative.startswith("/"):
-            raise PathRefused("is absolute; write it relative to sources/")
-        if ".." in parts:
-            raise PathRefused("contains '..'; write it relative to sources/")
+    parts = _parts(relative)
     base = base or os.path.realpath(project.sources_dir)
     simple = os.path.join(base, *parts)
     if not _has_link(base, parts):  # the common case: a string, one lstat a part
@@ -159,6 +147,25 @@ def _confined(project: Project, relative: str, base: str | None = None) -> str:
     if not resolved.is_relative_to(project.root):
         raise PathRefused("resolves outside the project (sources/ is a symbolic link)")
     return str(resolved)
+
+
+def _parts(relative: str) -> tuple[str, ...]:
+    """The parts of a source path as written, refusing what could leave sources/ by its spelling."""
+    if not relative or relative != relative.strip():
+        raise PathRefused("is empty or has surrounding spaces")
+    if "\\" in relative or "\x00" in relative:
+        raise PathRefused("contains a backslash or NUL byte")
+    if len(relative) > 1 and relative[1] == ":":
+        raise PathRefused("is absolute; write it relative to sources/")
+    if "/" not in relative and relative not in (".", ".."):
+        parts: tuple[str, ...] = (relative,)  # a file directly in sources/: most are
+    else:
+        parts = PurePosixPath(relative).parts
+        if relative.startswith("/"):
+            raise PathRefused("is absolute; write it relative to sources/")
+        if ".." in parts:
+            raise PathRefused("contains '..'; write it relative to sources/")
+    return parts
 
 
 def _has_link(base: str, parts: tuple[str, ...]) -> bool:
@@ -291,30 +298,34 @@ class SourceLibrary:
             del self._texts[oldest]
 
     def _read(self, relative: str) -> SourceText | None:
+        from .yamlfile import decode, unreadable
+
         try:
-            file = Path(_confined(self.project, relative, self._base))
+            try:  # a file directly in sources/, itself no link (most): opened without a look first
+                if "/" in relative or not self._base_inside:
+                    raise IsLink
+                file = os.path.join(self._base, *_parts(relative))
+                raw, status = read_regular_stat(file, MAX_SOURCE_BYTES, follow=False)
+            except IsLink:  # resolved, and judged where it leads
+                file = _confined(self.project, relative, self._base)
+                raw, status = read_regular_stat(file, MAX_SOURCE_BYTES)
         except PathRefused as exc:
             self._problems[relative] = ("S001", f"source path {relative!r} {exc}")
             return None
-        try:
-            stamp = stamp_of(os.stat(file))  # before reading: a change after it moves the stamp
-        except OSError:
-            stamp = None
-        if not file.exists():
-            self._problems[relative] = ("S002", f"source file sources/{relative} does not exist")
+        except NotReadable as exc:
+            if str(exc) == "missing":
+                self._problems[relative] = ("S002", f"source file sources/{relative} does not exist")
+            else:
+                self._problems[relative] = ("Y004", unreadable(f"sources/{relative}", exc).message)
             return None
-        from .yamlfile import decode, read_bytes
-
-        raw, problems = read_bytes(file, f"sources/{relative}", MAX_SOURCE_BYTES)
-        sha256 = hashlib.sha256(raw).hexdigest() if raw is not None else ""
-        if raw is not None and stamp is not None:
-            self._stamps[relative] = stamp
-            self.stamps.remember_source(relative, stamp, sha256)
-        extractor = extractor_for(file.suffix)
-        if raw is not None and extractor is not None:
+        sha256 = hashlib.sha256(raw).hexdigest()
+        self._stamps[relative] = stamp = stamp_of(status)
+        self.stamps.remember_source(relative, stamp, sha256)
+        extractor = extractor_for(os.path.splitext(file)[1])
+        if extractor is not None:
             return self._extract(relative, raw, sha256, extractor)
-        text, problems = decode(raw, f"sources/{relative}") if raw is not None else (None, problems)
-        if raw is None or text is None:
+        text, problems = decode(raw, f"sources/{relative}")
+        if text is None:
             self._problems[relative] = ("Y004", problems[0].message)
             return None
         return SourceText(relative, text, sha256)

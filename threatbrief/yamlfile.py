@@ -106,10 +106,15 @@ def read_bytes(file: Path, display: str, max_bytes: int = MAX_BYTES) -> tuple[by
     try:
         return read_regular(file, max_bytes), []
     except NotReadable as exc:
-        reason = str(exc)
-        if reason[0].isdigit() or reason.startswith("more than"):
-            return None, [Diagnostic(display, 1, 1, "Y004", f"{display} is {reason}")]
-        return None, [Diagnostic(display, 1, 1, "Y004", f"cannot read {display}: {reason}")]
+        return None, [unreadable(display, exc)]
+
+
+def unreadable(display: str, exc: NotReadable) -> Diagnostic:
+    """Why a file could not be read, said of the file."""
+    reason = str(exc)
+    if reason[0].isdigit() or reason.startswith("more than"):
+        return Diagnostic(display, 1, 1, "Y004", f"{display} is {reason}")
+    return Diagnostic(display, 1, 1, "Y004", f"cannot read {display}: {reason}")
 
 
 def decode(raw: bytes, display: str) -> tuple[str | None, list[Diagnostic]]:
