@@ -176,6 +176,9 @@ def check_facts(assessment: Assessment, doc: YamlDoc) -> list[Diagnostic]:
     for incident in assessment.incidents:
         if not incident.citations:
             continue  # reported as unsourced elsewhere
+        if (incident.killed is None and incident.wounded is None and incident.killed_word is None
+                and all(getattr(incident, field) in (None, "unknown") for field, _, _ in _FIELDS)):
+            continue  # no fact to support: the quotes need not be read
         raw = [c.quote for c in incident.citations]
         quotes = [normalize(q).text for q in raw]
         split = _quote_sentences(raw)

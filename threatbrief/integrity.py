@@ -393,6 +393,8 @@ def quote_cuts(text: str, spans: list[tuple[int, int]]) -> list[Cut]:
     if match := _CONTRAST.match(rest.lstrip(_LEAD)):
         cuts.append(Cut("rest", match.group().lower(), end, _cut_right(_fold(rest), truncated)))
     lo = max(0, start - LOOK_CHARS)
+    if not _fold(text[lo:start]).rstrip(_TRAIL).lower().endswith(FRAMES):
+        return cuts  # no frame ends here, whatever sentence it is (what follows sees a suffix of this)
     begin, truncated = lo, lo > 0
     for _, next_start in _boundaries(text, lo, start):
         begin, truncated = next_start, False

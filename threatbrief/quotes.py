@@ -878,25 +878,20 @@ def _find_folded(parts: list[str], original: str, folded: Folded) -> list[Span] 
 
 # Characters `fold` neither changes nor produces, and no whitespace: a run of them in a folded
 # quote stands unchanged in the source, wherever the whole quote stands in the folded source.
-_UNSTABLE = re.compile("[\\s" + re.escape("".join(sorted({c for c, _ in _ONE_FOR_ONE} | {v for _, v in _ONE_FOR_ONE}))) + "]++")
-_MIN_ANCHOR = 4
+_STABLE_RUN = re.compile("[^\\s" + re.escape("".join(sorted({c for c, _ in _ONE_FOR_ONE} | {v for _, v in _ONE_FOR_ONE})))
+                         + "]{4,}+")
 _NO_ANCHOR: list[Span] = []
 
 
 @lru_cache(maxsize=4096)
 def _anchored_part(part: str) -> tuple[str, str, int, str]:
     """A folded part as (needle, anchor, the anchor's offset in it, the rest after the anchor);
-    the anchor is the longest run of characters `fold` leaves alone ('' if none is long enough)."""
+    the anchor is the longest run of four or more characters `fold` leaves alone ('' if none)."""
     needle = _folded_part(part)
-    best, offset, position = "", 0, 0
-    for piece in _UNSTABLE.split(needle):
-        at = needle.index(piece, position) if piece else position
-        if len(piece) > len(best):
-            best, offset = piece, at
-        position = at + len(piece)
-    if len(best) < _MIN_ANCHOR:
+    best = max(_STABLE_RUN.finditer(needle), key=lambda m: m.end() - m.start(), default=None)
+    if best is None:
         return needle, "", 0, ""
-    return needle, best, offset, needle[offset + len(best):]
+    return needle, best.group(), best.start(), needle[best.end():]
 
 
 def _fold_around(original: str, start: int, end: int, want: int, before: bool) -> tuple[Folded, int] | None:
