@@ -194,6 +194,8 @@ class _EventBuilder:
         scalar_event, end_events = yaml.ScalarEvent, (yaml.SequenceEndEvent, yaml.MappingEndEvent)
         sequence_start, start_events = yaml.SequenceStartEvent, (yaml.SequenceStartEvent, yaml.MappingStartEvent)
         maybe_typed = Loader._MAYBE_TYPED
+        resolvers = Loader.yaml_implicit_resolvers.get
+        inline = None not in Loader.yaml_implicit_resolvers  # no resolver for every value: the first character decides
         while True:
             event = get_event()
             kind = event.__class__
@@ -203,6 +205,8 @@ class _EventBuilder:
                     value = event.value
                     if not event.implicit[0] or (value and value[0] not in maybe_typed):
                         tag = _STR
+                    elif inline and tag is None and value and not any(regexp.match(value) for _, regexp in resolvers(value[0], ())):
+                        tag = _STR  # "5f3a…", "00001.txt": begins like a number, is none (as Loader.resolve finds)
                 if tag == _STR and event.style != "|" and stack:
                     frame = stack[-1]
                     container, parent_path, key = frame
