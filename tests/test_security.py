@@ -414,3 +414,14 @@ def test_17_integrity_rules_cannot_be_demoted(basic: Path, rule: str) -> None:
     assert not result.ok
     assert "X001" in [d.code for d in result.diagnostics] and "cannot be lowered" in str(result.diagnostics)
     assert not build(Project.at(basic)).ok and not (basic / "reports" / "border.html").exists()
+
+
+def test_no_control_or_bidi_character_reaches_the_terminal_whatever_surrounds_it() -> None:
+    """The fast path of `printable` (text already printable) never lets an escaped character by."""
+    from threatbrief.diagnostics import _CONTROLS, printable
+
+    for code in _CONTROLS:
+        for text in (chr(code), f"a{chr(code)}b", f"line\n{chr(code)}\nline", f"“{chr(code)}” é\n"):
+            shown = printable(text)
+            assert not any(ord(c) in _CONTROLS for c in shown), (hex(code), text)
+    assert printable("two\nlines “quoted”") == "two\nlines “quoted”"

@@ -1,17 +1,19 @@
 """The results cache: what `check` found in each assessment file, reused while nothing it read
 changed, so that re-checking a large corpus after one edit checks that one file.
 
-One signed file, `.threatbrief/cache/check/results.json` (see verify_cache.py for why it is
-signed, and by which key), made void by any change to this tool's code. It holds:
+Three signed files in `.threatbrief/cache/check/` (see verify_cache.py for why they are signed,
+and by which key), made void by any change to this tool's code, each written only when what it
+holds changed (an edit to one assessment rewrites the first only):
 
-- each source's stamp (inode, size, mtime and ctime, as make and doit judge a file) with its
-  sha256: the registry's integrity check (S004) hashes only the sources whose stamp moved
-  (ctime cannot be set back by a user, so an edited file with its mtime restored still moves);
-- the registry as parsed, by the registry file's sha256;
-- each assessment file's findings, by its sha256, valid only in the same context (the same
-  configuration, registry and incidents/) and while every source it cites has the identity it
-  had. Findings that depend on other files than these are never kept: a missing quote (C001:
-  its hint searches every source) and a missing source (S002: its hint lists sources/).
+- results.json: each assessment file's findings, by its sha256, valid only in the same context
+  (the same configuration, registry and incidents/) and while every source it cites has the
+  identity it had; and incidents/'s findings. Findings that depend on other files than these are
+  never kept: a missing quote (C001: its hint searches every source) and a missing source (S002:
+  its hint lists sources/);
+- registry.json: the registry as parsed, by the registry file's sha256;
+- stamps.json: each source's stamp (inode, size, mtime and ctime, as make and doit judge a file)
+  with its sha256: the registry's integrity check (S004) hashes only the sources whose stamp
+  moved (ctime cannot be set back by a user, so an edited file with its mtime restored still moves).
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ from .suppress import Comment
 from .verify_cache import read_signed, write_signed
 
 FILE_NAME = "results.json"
+REGISTRY_FILE = "registry.json"
+STAMPS_FILE = "stamps.json"
 _SOURCE_FIELDS = tuple(f.name for f in fields(Source))  # `asdict` copies deeply: 50 times slower here
 _NOT_KEPT = frozenset({"C001", "S002"})
 
@@ -88,7 +92,7 @@ class ResultsCache:
     files: dict[str, dict[str, Any]] = field(default_factory=dict)
     registry: dict[str, Any] | None = None
     dataset: dict[str, Any] | None = None  # incidents/'s findings, in `context`
-    changed: bool = False
+    changed: set[str] = field(default_factory=set)  # the files to write again
     reused: int = 0  # files whose findings were reused this run
 
     @classmethod
@@ -105,22 +109,26 @@ class ResultsCache:
         return cls(None, b"")
 
     def _load(self) -> None:
-        data = read_signed(self.folder, FILE_NAME, self.key, tool_version())
-        if not isinstance(data, dict):
-            return
-        stamps, files, registry, dataset = (data.get(k) for k in ("stamps", "files", "registry", "dataset"))
-        self.stamps = stamps if isinstance(stamps, dict) else {}
+        data = self._read(FILE_NAME)
+        files, dataset, context = (data.get(k) for k in ("files", "dataset", "context"))
         self.files = files if isinstance(files, dict) else {}
-        self.registry = registry if isinstance(registry, dict) else None
         self.dataset = dataset if isinstance(dataset, dict) else None
-        self.context = data.get("context", "") if isinstance(data.get("context"), str) else ""
+        self.context = context if isinstance(context, str) else ""
+        stamps = self._read(STAMPS_FILE).get("stamps")
+        self.stamps = stamps if isinstance(stamps, dict) else {}
+        registry = self._read(REGISTRY_FILE).get("registry")
+        self.registry = registry if isinstance(registry, dict) else None
+
+    def _read(self, name: str) -> dict[str, Any]:
+        data = read_signed(self.folder, name, self.key, tool_version())
+        return data if isinstance(data, dict) else {}
 
     def save(self) -> None:
-        if self.changed:
-            payload = {"context": self.context, "stamps": self.stamps, "files": self.files, "registry": self.registry,
-                       "dataset": self.dataset}
-            write_signed(self.folder, FILE_NAME, self.key, tool_version(), payload)
-            self.changed = False
+        payloads = {FILE_NAME: lambda: {"context": self.context, "files": self.files, "dataset": self.dataset},
+                    STAMPS_FILE: lambda: {"stamps": self.stamps}, REGISTRY_FILE: lambda: {"registry": self.registry}}
+        for name in sorted(self.changed):
+            write_signed(self.folder, name, self.key, tool_version(), payloads[name]())
+        self.changed = set()
 
     # Sources ---------------------------------------------------------------------------------
 
@@ -133,7 +141,7 @@ class ResultsCache:
     def remember_source(self, relative: str, stamp: Stamp, sha256: str) -> None:
         if self.folder is not None and self.stamps.get(relative) != [*stamp, sha256]:
             self.stamps[relative] = [*stamp, sha256]
-            self.changed = True
+            self.changed.add(STAMPS_FILE)
 
     # The registry ----------------------------------------------------------------------------
 
@@ -144,9 +152,12 @@ class ResultsCache:
             return None
         try:
             sources = {}
+            path, mark, relays = (_SOURCE_FIELDS.index(name) for name in ("path", "mark", "relays"))
             for row in snapshot["sources"]:
-                row = dict(row, mark=tuple(row["mark"]), relays=tuple(row["relays"]))
-                sources[row["path"]] = Source(**row)
+                if len(row) != len(_SOURCE_FIELDS):
+                    return None
+                row[mark], row[relays] = tuple(row[mark]), tuple(row[relays])
+                sources[row[path]] = Source(*row)
             registry = Registry(snapshot["path"], sources)
             return registry, _diagnostics(snapshot["diagnostics"]), _comments(snapshot["comments"])
         except (KeyError, TypeError, ValueError):
@@ -157,18 +168,19 @@ class ResultsCache:
         if self.folder is None:
             return
         self.registry = {"sha256": sha256, "path": registry.path,
-                         "sources": [{name: getattr(source, name) for name in _SOURCE_FIELDS}
+                         "sources": [[getattr(source, name) for name in _SOURCE_FIELDS]  # a row, in field order
                                      for source in registry.sources.values()],
                          "diagnostics": [_diagnostic_fields(d) for d in diagnostics],
                          "comments": [asdict(c) for c in comments]}
-        self.changed = True
+        self.changed.add(REGISTRY_FILE)
 
     # Assessment files ------------------------------------------------------------------------
 
     def set_context(self, context: str) -> None:
         """Findings made in another context (configuration, registry, incidents/) are dropped."""
         if context != self.context:
-            self.context, self.files, self.dataset, self.changed = context, {}, None, True
+            self.context, self.files, self.dataset = context, {}, None
+            self.changed.add(FILE_NAME)
 
     def findings(self, display: str, sha256: str, identities: dict[str, str]) -> FileFindings | None:
         """The file's findings if its content and every source it cites are as when they were made;
@@ -197,7 +209,7 @@ class ResultsCache:
             "comments": [asdict(c) for c in cached.comments], "doc_path": cached.doc_path,
             "complete": cached.complete, "verified": cached.verified, "name": cached.name, "cited": cached.cited,
             "records": [list(r) for r in cached.records], "salvaged": cached.salvaged}}
-        self.changed = True
+        self.changed.add(FILE_NAME)
 
     def dataset_findings(self, identities: Any) -> DatasetFindings | None:
         """incidents/'s findings, if made in this context and every source they cite is as it was."""
@@ -224,14 +236,15 @@ class ResultsCache:
             "comments": [[path, [asdict(c) for c in rows], complete] for path, rows, complete in found.comments],
             "verified": found.verified, "records": [list(r) for r in found.records], "cited": found.cited,
             "complete": found.complete}}
-        self.changed = True
+        self.changed.add(FILE_NAME)
 
     def forget_others(self, displays: set[str]) -> None:
         """Drop the findings of files that are gone (a full check saw every file)."""
         gone = set(self.files) - displays
         for display in gone:
             del self.files[display]
-        self.changed |= bool(gone)
+        if gone:
+            self.changed.add(FILE_NAME)
 
 
 def _sources_digest(pairs: Iterable[tuple[str, str]]) -> str:

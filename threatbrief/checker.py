@@ -37,6 +37,9 @@ if TYPE_CHECKING:
 
 # Below this many assessment files, forking workers costs more than it saves.
 MIN_FILES_PER_WORKER = 8
+# Below this many assessment files to check again, their quotes are verified without the
+# verification cache (verify_cache.VerificationCache.forgo).
+FEW_FILES = 8
 # Source text a check process keeps between files when only findings are wanted (characters; a
 # source cited again after it was dropped is read again): bounds memory whatever the corpus size.
 WORKER_TEXT_CHARS = 16_000_000
@@ -232,6 +235,8 @@ def _file_results(context: _Context, files: list[Path], library: SourceLibrary, 
         if reused is None:
             pending.append((len(done), file, sha))
         done.append(FileResult(reused) if reused else None)
+    if len(pending) < FEW_FILES:
+        library.verified.forgo()
     if pending:
         context.incidents.loaded()  # before forking: workers inherit it
     fresh = _check_files(context, [file for _, file, _ in pending], library, jobs)
@@ -249,9 +254,11 @@ class _Identities:
 
     def __init__(self, library: SourceLibrary) -> None:
         self.library = library
-        self.known: dict[str, str] = {}
+        self.known: dict[str, str] | None = None
 
     def get(self, path: str) -> str:
+        if self.known is None:
+            self.known = self.library.known_identities()  # most of them, in one pass
         if path not in self.known:
             self.known[path] = self.library.identity(path)
         return self.known[path]

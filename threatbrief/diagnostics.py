@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass
 from enum import Enum
+from operator import attrgetter
 from typing import Iterable
 
 
@@ -95,6 +96,8 @@ _CONTROLS.update({c: f"\\u{c:04x}" for c in [0x061C, 0x200E, 0x200F, *range(0x20
 
 def printable(text: str) -> str:
     """`text` with control characters and bidi overrides written as escapes (newlines kept)."""
+    if text.isprintable() or ("\n" in text and text.replace("\n", "").isprintable()):
+        return text  # the common case, tested in C: every character escaped below is unprintable
     return text.translate(_CONTROLS)
 
 
@@ -122,7 +125,10 @@ class Diagnostic:
         return RULES[self.code]
 
     def sort_key(self) -> tuple[str, int, int, str]:
-        return (self.path, self.line, self.col, self.code)
+        return _SORT_KEY(self)
+
+
+_SORT_KEY = attrgetter("path", "line", "col", "code")  # by place, then code
 
 
 def has_errors(diagnostics: Iterable[Diagnostic], strict: bool = False) -> bool:
@@ -134,7 +140,7 @@ def format_text(diagnostics: list[Diagnostic], color: bool = False) -> str:
     """Compiler-style lines, sorted by place, with hints indented underneath."""
     colors = {Severity.ERROR: "\033[1;31m", Severity.WARNING: "\033[1;33m"}
     lines = []
-    for d in sorted(diagnostics, key=Diagnostic.sort_key):
+    for d in sorted(diagnostics, key=_SORT_KEY):
         severity = d.severity.value
         if color:
             severity = f"{colors[d.severity]}{severity}\033[0m"

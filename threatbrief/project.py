@@ -88,6 +88,10 @@ class Project:
         return cls(resolved, _allowed_outside(resolved))
 
     @property
+    def _root_slash(self) -> str:
+        return str(self.root).rstrip("/") + "/"
+
+    @property
     def assessments_dir(self) -> Path:
         return self.root / "assessments"
 
@@ -155,6 +159,9 @@ class Project:
 
     def display(self, path: Path) -> str:
         """A path as shown to the user: relative to the project when inside it."""
+        text, root = str(path), self._root_slash
+        if text.startswith(root) and "/." not in text and "//" not in text:
+            return text[len(root):]  # what `relative_to` gives, without parsing the path again
         try:
             return path.relative_to(self.root).as_posix()
         except ValueError:

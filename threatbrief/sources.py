@@ -224,6 +224,44 @@ class SourceLibrary:
         extractor = extractor_for(os.path.splitext(relative)[1])
         return f"{record.sha256}:{extractor.version()}" if extractor else record.sha256
 
+    def known_identities(self) -> dict[str, str]:
+        """`identity` of each source the results cache has a stamp of, where that stamp still
+        holds, in one pass: a check that reuses findings looks at every source, and one `stat`
+        relative to sources/ each is most of what that costs. Sources it leaves out (moved, a
+        link, in a subfolder) are judged one by one by `identity`."""
+        known: dict[str, str] = {}
+        if self.stamps.folder is None or not self._base_inside or not hasattr(os, "O_DIRECTORY"):
+            return known
+        try:
+            folder = os.open(self._base, os.O_RDONLY | os.O_DIRECTORY)
+        except OSError:
+            return known
+        versions: dict[str, str] = {}
+        try:
+            for relative, entry in self.stamps.stamps.items():
+                if "/" in relative or relative in self._texts or relative in self._learnt or relative in self._unread:
+                    continue
+                try:
+                    found = os.stat(relative, dir_fd=folder, follow_symlinks=False)
+                    _parts(relative)
+                except (OSError, ValueError):
+                    continue
+                if stat.S_ISLNK(found.st_mode):
+                    continue
+                stamp = stamp_of(found)
+                sha = self.stamps.sha_if_unchanged(relative, stamp)
+                if not sha:
+                    continue
+                self._unread[relative] = SourceRecord(sha, stamp=stamp)
+                suffix = os.path.splitext(relative)[1]
+                if suffix not in versions:
+                    extractor = extractor_for(suffix)
+                    versions[suffix] = f":{extractor.version()}" if extractor else ""
+                known[relative] = sha + versions[suffix]
+        finally:
+            os.close(folder)
+        return known
+
     def _unchanged(self, relative: str) -> SourceRecord | None:
         if self.stamps.folder is None:
             return None

@@ -78,6 +78,12 @@ class VerificationCache:
     def disabled(cls) -> "VerificationCache":
         return cls(None, None)
 
+    def forgo(self) -> None:
+        """Neither read nor write the file this run, unless it was read already: a few files' quotes
+        are verified again faster than a large corpus's file is read and written."""
+        if self._entries is None:
+            self.folder = None
+
     def get(self, quote: str, identity: str) -> Spans | None:
         if self.folder is None:
             return None
