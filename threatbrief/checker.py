@@ -13,7 +13,7 @@ import hashlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .check_cache import DatasetFindings, FileFindings, ResultsCache, context_digest
 from .config import Config, load_config
@@ -28,6 +28,7 @@ from .suppress import Comment, Suppressed, Suppressions, comments, configured
 from .verify_cache import VerificationCache
 
 if TYPE_CHECKING:
+    from .forked import Forked
     from .model import Assessment, Located
     from .yamlfile import YamlDoc
 
@@ -40,6 +41,8 @@ MIN_FILES_PER_WORKER = 8
 # Below this many assessment files to check again, their quotes are verified without the
 # verification cache (verify_cache.VerificationCache.forgo).
 FEW_FILES = 8
+# From this size on (some 2,000 sources), the registry is parsed in a forked process (forked.py).
+FORK_REGISTRY_BYTES = 400_000
 # Source text a check process keeps between files when only findings are wanted (characters; a
 # source cited again after it was dropped is read again): bounds memory whatever the corpus size.
 WORKER_TEXT_CHARS = 16_000_000
@@ -84,6 +87,7 @@ class _Context:
     config: Config
     incidents: _Incidents
     objects: bool  # keep the checked assessments (a build renders them)
+    parsed: dict[Path, Any] = field(default_factory=dict)  # files parsed ahead (`_RegistryParse.meanwhile`)
 
 
 def check(project: Project, names: list[str] | None = None, strict: bool = False, jobs: int = 1, *,
@@ -103,21 +107,25 @@ def check(project: Project, names: list[str] | None = None, strict: bool = False
     library = SourceLibrary(project, verified=quotes, stamps=results)
     if findings_only:
         library.max_chars = WORKER_TEXT_CHARS
-    registry, problems, registry_comments, registry_path, registry_sha = _registry(project, results)
-    diagnostics += problems
+    registry_sha = _registry_sha(project)
+    parsing = _RegistryParse(project, results, registry_sha, jobs)
     suppressions = Suppressions()
     files = project.assessment_files(names)
-    diagnostics += _check_names(files, project)
+    name_problems = _check_names(files, project)
     results.set_context(_context(project, registry_sha))
     identities = _Identities(library)
+    done, pending = _reusable(project, files, results, identities)
+    parsed = parsing.meanwhile(project, [file for _, file, _ in pending])
+    registry, problems, registry_comments, registry_path = parsing.result()
+    diagnostics += problems + name_problems
     incidents = _Incidents(project, registry, library, config, results, identities)
     view = incidents.findings()
     diagnostics += view.diagnostics
     for path, found, complete in view.comments:
         suppressions.add_comments(path, found, complete)
     verified = view.verified
-    done = _file_results(_Context(project, registry, config, incidents, not findings_only), files, library, results,
-                         identities, jobs)
+    done = _file_results(_Context(project, registry, config, incidents, not findings_only, parsed), done, pending,
+                         library, results, identities, jobs)
     loaded_names: list[str] = []
     cited: set[str] = set(view.cited)
     own_records: list[EventRecord] = list(view.records)
@@ -155,30 +163,74 @@ def check(project: Project, names: list[str] | None = None, strict: bool = False
                        configured(suppressed, config), incidents.dataset or Dataset(), results.reused)
 
 
-def _registry(project: Project, results: ResultsCache
-              ) -> tuple[Registry | None, list[Diagnostic], list[Comment], str, str]:
-    """(registry, its findings, its `# threatbrief:` comments, its display path, its sha256): as
-    parsed before when the file is unchanged (a large registry takes a while to parse)."""
-    sha = ""
-    if project.inside(project.registry_file):
-        try:
-            sha = hashlib.sha256(read_regular(project.registry_file, MAX_REGISTRY_BYTES)).hexdigest()
-        except NotReadable:
-            sha = ""
-    display = project.display(project.registry_file)
-    snapshot = results.parsed_registry(sha) if sha else None
-    if snapshot is not None:
-        registry, problems, found = snapshot
-        return registry, problems, found, display, sha
+def _registry_sha(project: Project) -> str:
+    """The registry file's sha256 ('' if it cannot be read, or lies outside the project)."""
+    if not project.inside(project.registry_file):
+        return ""
+    try:
+        return hashlib.sha256(read_regular(project.registry_file, MAX_REGISTRY_BYTES)).hexdigest()
+    except NotReadable:
+        return ""
+
+
+_Parsed = tuple["Registry | None", list[Diagnostic], list[Comment], str]  # registry, findings, comments, path
+
+
+class _RegistryParse:
+    """The registry: as parsed before when the file is unchanged (the results cache keeps it),
+    else parsed, in a forked process when it is large and other cores will check assessments
+    (forked.py), while this one parses assessment files (`meanwhile`)."""
+
+    def __init__(self, project: Project, results: ResultsCache, sha: str, jobs: int) -> None:
+        self.project, self.results, self.sha = project, results, sha
+        self.snapshot = results.parsed_registry(sha) if sha else None
+        self.forked: "Forked[_Parsed] | None" = None
+        if self.snapshot is None and jobs > 1 and _size(project.registry_file) >= FORK_REGISTRY_BYTES:
+            from .forked import Forked, can_fork
+
+            if can_fork():
+                self.forked = Forked(lambda: _parse_registry(project))
+
+    def meanwhile(self, project: Project, files: list[Path]) -> dict[Path, Any]:
+        """Parse assessment files until the forked parse is done: each as `load_assessment` gives it."""
+        parsed: dict[Path, Any] = {}
+        if self.forked is None:
+            return parsed
+        from .loader import load_assessment
+
+        for file in files:
+            if self.forked.ready():
+                break
+            parsed[file] = load_assessment(file, project)
+        return parsed
+
+    def result(self) -> _Parsed:
+        display = self.project.display(self.project.registry_file)
+        if self.snapshot is not None:
+            registry, problems, found = self.snapshot
+            return registry, problems, found, display
+        parsed = self.forked.result() if self.forked is not None else _parse_registry(self.project)
+        registry, problems, found, _ = parsed
+        if registry is not None and self.sha:
+            self.results.remember_registry(self.sha, registry, problems, found)
+        return parsed
+
+
+def _parse_registry(project: Project) -> _Parsed:
     from . import placeholders
     from .loader import load_registry
 
     registry, doc, problems = load_registry(project)
     problems = placeholders.in_registry(doc, problems)
     found = comments(doc.path, doc.lines) if doc is not None and Suppressions.marked(doc.lines) else []
-    if registry is not None and sha:
-        results.remember_registry(sha, registry, problems, found)
-    return registry, problems, found, doc.path if doc is not None else "", sha
+    return registry, problems, found, doc.path if doc is not None else ""
+
+
+def _size(file: Path) -> int:
+    try:
+        return os.stat(file).st_size
+    except OSError:
+        return 0
 
 
 def _context(project: Project, registry_sha: str) -> str:
@@ -224,17 +276,25 @@ class _Incidents:
         return self.dataset
 
 
-def _file_results(context: _Context, files: list[Path], library: SourceLibrary, results: ResultsCache,
-                  identities: "_Identities", jobs: int) -> list[FileResult]:
-    """Each file's result, in file order: its findings reused where nothing it read changed, else checked."""
+def _reusable(project: Project, files: list[Path], results: ResultsCache, identities: "_Identities"
+              ) -> tuple[list[FileResult | None], list[tuple[int, Path, str]]]:
+    """Each file's findings where an earlier check's can be reused (else None), and the files to
+    check again: (index, file, sha256)."""
     done: list[FileResult | None] = []
     pending: list[tuple[int, Path, str]] = []
     for file in files:
-        display, sha = context.project.display(file), _sha_of(file)
+        display, sha = project.display(file), _sha_of(file)
         reused = results.findings(display, sha, identities) if sha else None
         if reused is None:
             pending.append((len(done), file, sha))
         done.append(FileResult(reused) if reused else None)
+    return done, pending
+
+
+def _file_results(context: _Context, done: list[FileResult | None], pending: list[tuple[int, Path, str]],
+                  library: SourceLibrary, results: ResultsCache, identities: "_Identities", jobs: int
+                  ) -> list[FileResult]:
+    """Each file's result, in file order: its findings reused where nothing it read changed, else checked."""
     if len(pending) < FEW_FILES:
         library.verified.forgo()
     if pending:
@@ -330,7 +390,7 @@ def _check_file(context: _Context, file: Path, library: SourceLibrary) -> FileRe
     from .dataset import resolve
     from .loader import load_assessment, salvage_assessment
 
-    assessment, doc, problems = load_assessment(file, context.project)
+    assessment, doc, problems = context.parsed.get(file) or load_assessment(file, context.project)
     found = FileFindings(placeholders.in_assessment(doc, problems))
     result = FileResult(found)
     if doc is not None:

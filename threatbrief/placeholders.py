@@ -52,6 +52,8 @@ def texts(value: str) -> list[str]:
 
 def _strings(data: Any) -> list[tuple[JsonPath, str]]:
     """Every string value holding a placeholder, with its path (an explicit stack, no recursion)."""
+    if not _any_mark(data):
+        return []  # most files: no path need be built
     found, stack = [], [((), data)]
     while stack:
         path, value = stack.pop()
@@ -63,6 +65,20 @@ def _strings(data: Any) -> list[tuple[JsonPath, str]]:
         elif isinstance(value, list):
             stack.extend((path + (i,), item) for i, item in enumerate(value))
     return sorted(found, key=lambda item: [str(part) for part in item[0]])
+
+
+def _any_mark(data: Any) -> bool:
+    stack = [data]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, str):
+            if MARK in value:
+                return True
+        elif isinstance(value, dict):
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+    return False
 
 
 def find(doc: YamlDoc, label: Any = None) -> list[Diagnostic]:

@@ -251,11 +251,19 @@ _ONE_FOR_ONE = tuple((chr(c), v) for c, v in _TRANSLATE.items() if chr(c) != v)
 _TRANSLATE_TABLE = {ord(k): v for k, v in _ONE_FOR_ONE}
 
 
+_FOLDABLE = re.compile("[" + re.escape("".join(c for c, _ in _ONE_FOR_ONE)) + "]")
+
+
 def _translate(text: str) -> str:
-    """One pass of `str.translate` for a short text (a quote: ~100 `str.replace` calls cost more
-    than the text itself), `str.replace` per character for a long one (a source)."""
+    """`str.replace` of each folded character a short text holds (a quote, a window of a source:
+    found by one regex scan; `str.translate` looks each character up in a dict), of each one for
+    a long text (a source: each call scans at memchr speed)."""
     if len(text) < 2048:
-        return text.translate(_TRANSLATE_TABLE)
+        if text.isascii():
+            return text.translate(_TRANSLATE_TABLE)  # CPython caches an ASCII text's lookups
+        for character in set(_FOLDABLE.findall(text)):
+            text = text.replace(character, _TRANSLATE_TABLE[ord(character)])
+        return text
     for character, replacement in _ONE_FOR_ONE:
         text = text.replace(character, replacement)
     return text

@@ -88,7 +88,7 @@ class SourceText:
             first, last = self.page_of(spans[0][0]), self.page_of(max(spans[-1][1] - 1, spans[-1][0]))
             return Located(spans, first, 1, last, "page")
         line, col = line_col(self.text, spans[0][0])
-        end_line, _ = line_col(self.text, spans[-1][1])
+        end_line = line + self.text.count("\n", spans[0][0], spans[-1][1])  # line_col of the end, from here
         return Located(spans, line, col, end_line, "paragraph" if self.kind == "html" else "line")
 
     @property
