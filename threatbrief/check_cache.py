@@ -124,6 +124,8 @@ class ResultsCache:
         return data if isinstance(data, dict) else {}
 
     def save(self) -> None:
+        if self.folder is None:
+            return
         payloads = {FILE_NAME: lambda: {"context": self.context, "files": self.files, "dataset": self.dataset},
                     STAMPS_FILE: lambda: {"stamps": self.stamps}, REGISTRY_FILE: lambda: {"registry": self.registry}}
         for name in sorted(self.changed):

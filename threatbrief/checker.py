@@ -283,7 +283,7 @@ def _reusable(project: Project, files: list[Path], results: ResultsCache, identi
     done: list[FileResult | None] = []
     pending: list[tuple[int, Path, str]] = []
     for file in files:
-        display, sha = project.display(file), _sha_of(file)
+        display, sha = project.display(file), _sha_of(file) if results.folder is not None else ""
         reused = results.findings(display, sha, identities) if sha else None
         if reused is None:
             pending.append((len(done), file, sha))

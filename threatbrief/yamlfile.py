@@ -207,8 +207,12 @@ class _EventBuilder:
                     value = event.value
                     if not event.implicit[0] or (value and value[0] not in maybe_typed):
                         tag = _STR
-                    elif inline and tag is None and value and not any(regexp.match(value) for _, regexp in resolvers(value[0], ())):
-                        tag = _STR  # "5f3a…", "00001.txt": begins like a number, is none (as Loader.resolve finds)
+                    elif inline and tag is None and value:  # "5f3a…", "00001.txt": begins like a number
+                        for _, regexp in resolvers(value[0], ()):
+                            if regexp.match(value):
+                                break  # typed: `_node` resolves it
+                        else:
+                            tag = _STR  # none of the types (as Loader.resolve would find)
                 if tag == _STR and event.style != "|" and stack:
                     frame = stack[-1]
                     container, parent_path, key = frame
