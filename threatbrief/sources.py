@@ -246,14 +246,14 @@ class SourceLibrary:
                     _parts(relative)
                 except (OSError, ValueError):
                     continue
-                if stat.S_ISLNK(found.st_mode):
+                if stat.S_ISLNK(found.st_mode) or not isinstance(entry, list) or len(entry) != 5 \
+                        or entry[:4] != [found.st_ino, found.st_size, found.st_mtime_ns, found.st_ctime_ns]:
+                    continue  # a link, or moved since: judged by `identity`, one by one
+                sha = entry[4]
+                if not sha or not isinstance(sha, str):
                     continue
-                stamp = stamp_of(found)
-                sha = self.stamps.sha_if_unchanged(relative, stamp)
-                if not sha:
-                    continue
-                self._unread[relative] = SourceRecord(sha, stamp=stamp)
-                suffix = os.path.splitext(relative)[1]
+                self._unread[relative] = SourceRecord(sha, stamp=stamp_of(found))
+                suffix = ".txt" if relative.endswith(".txt") else os.path.splitext(relative)[1]  # most, quickly
                 if suffix not in versions:
                     extractor = extractor_for(suffix)
                     versions[suffix] = f":{extractor.version()}" if extractor else ""
