@@ -55,12 +55,14 @@ def _parser(command: str | None = None) -> argparse.ArgumentParser:
                               "the output is the same for any N")
     p_check.add_argument("--no-cache", action="store_true",
                          help="verify everything again: neither read nor write .threatbrief/cache/check/")
-    p_check.add_argument("--format", choices=["text", "json", "github"], default="text",
-                         help="text (default), json, or github (GitHub Actions annotations)")
+    p_check.add_argument("--format", choices=["text", "json", "github", "sarif", "gitlab"], default="text",
+                         help="text (default), json, github (GitHub Actions annotations), sarif (SARIF 2.1.0, "
+                              "for code scanning) or gitlab (GitLab Code Quality)")
     for p in (p_build, p_check):
         p.add_argument("--strict", action="store_true", help="warnings fail the run too (exit 1)")
     sub.add_parser("clean", help="remove what the build wrote to reports/ (and nothing else)")
-    sub.add_parser("rules", help="list the rule codes")
+    p_rules = sub.add_parser("rules", help="list the rule codes, or explain one: rules C001")
+    p_rules.add_argument("rule", nargs="?", metavar="CODE", help="a rule's code or name: its explanation and examples")
     _add_start_commands(sub, command)
     return parser
 
@@ -113,6 +115,15 @@ def _main(argv: list[str] | None) -> int:
     if command == "rules":
         from .diagnostics import RULES
 
+        if args.rule:
+            from .rule_docs import explain
+
+            page = explain(args.rule)
+            if page is None:
+                print(f"error: no rule {printable(args.rule)!r}: `threatbrief rules` lists them", file=sys.stderr)
+                return 2
+            print(page)
+            return 0
         for rule in RULES.values():
             print(f"{rule.code}  {rule.severity.value:<7}  {rule.name:<24} {rule.description}")
         return 0
@@ -176,6 +187,13 @@ def _print_diagnostics(result: CheckResult, fmt: str = "text") -> None:
     from .diagnostics import format_github, format_json, format_text, summary_line
 
     diagnostics, suppressed = result.diagnostics, len(result.suppressed)
+    if fmt in ("sarif", "gitlab"):  # a report for a tool: the summary goes to stderr
+        from .ci_formats import format_gitlab, format_sarif
+
+        root = result.library.project.root
+        print(format_sarif(diagnostics, result.suppressed, root) if fmt == "sarif" else format_gitlab(diagnostics, root))
+        print(summary_line(diagnostics, f"checked {result.files} files", suppressed), file=sys.stderr)
+        return
     if fmt == "json":  # silenced findings follow, with severity "suppressed" (see suppress.format_json)
         print(suppress.format_json(diagnostics, result.suppressed) if suppressed else format_json(diagnostics))
         return

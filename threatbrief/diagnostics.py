@@ -158,11 +158,14 @@ def summary_line(diagnostics: list[Diagnostic], checked: str, suppressed: int = 
 
 
 def format_json(diagnostics: list[Diagnostic]) -> str:
+    from .rule_docs import help_uri  # it imports this module
+
     items = []
     for d in sorted(diagnostics, key=Diagnostic.sort_key):
         item = asdict(d)
         item["severity"] = d.severity.value
         item["rule"] = d.rule.name
+        item["help_uri"] = help_uri(d.code)
         items.append(item)
     # JSON escapes C0 controls itself; C1 and bidi controls too, so a terminal showing the
     # output is safe, while a JSON reader still gets the exact text.
