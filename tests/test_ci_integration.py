@@ -53,18 +53,23 @@ def test_the_action_is_composite_and_safe_from_script_injection() -> None:
 
 @pytest.mark.skipif(not (REPO / ".git").exists() or shutil.which("git") is None, reason="needs a git checkout")
 def test_the_hook_passes_a_good_project_and_blocks_a_misquote(basic: Path, tmp_path: Path) -> None:
-    """`pre-commit try-repo` installs this checkout as a hook and runs it in a project's repository.
+    """pre-commit installs this checkout's committed hook (as a team's `.pre-commit-config.yaml`
+    names it) and runs it in a project's repository.
 
     So that the test takes seconds, the hook's environment gets threatbrief without its
     dependencies (PIP_NO_DEPS), which it imports from this virtualenv (PYTHONPATH)."""
     pytest.importorskip("pre_commit")
+    rev = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO, capture_output=True, text=True, check=True).stdout.strip()
+    (basic / ".pre-commit-config.yaml").write_text(
+        f"repos:\n  - repo: {REPO.as_posix()}\n    rev: {rev}\n    hooks:\n      - id: threatbrief-check\n",
+        encoding="utf-8")
     env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "pre-commit"), "PIP_NO_DEPS": "1",
            "PYTHONPATH": os.pathsep.join(p for p in sys.path if p.endswith("site-packages"))}
     git = ["git", "-c", "user.email=test@example.org", "-c", "user.name=test"]
     subprocess.run([*git, "init", "-q"], cwd=basic, check=True)
     subprocess.run([*git, "add", "-A"], cwd=basic, check=True)
     subprocess.run([*git, "commit", "-qm", "sample"], cwd=basic, check=True)
-    hook = [sys.executable, "-m", "pre_commit", "try-repo", str(REPO), "threatbrief-check", "--all-files"]
+    hook = [sys.executable, "-m", "pre_commit", "run", "threatbrief-check", "--all-files"]
     good = subprocess.run(hook, cwd=basic, env=env, capture_output=True, text=True, timeout=300)
     assert good.returncode == 0, good.stdout + good.stderr
     assert re.search(r"threatbrief check\.+Passed", good.stdout)
