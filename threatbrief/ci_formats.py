@@ -19,16 +19,11 @@ from . import __version__
 from .diagnostics import _JSON_ESCAPES, RULES, Diagnostic, Severity
 from .files import NotReadable, read_regular
 from .limits import MAX_ASSESSMENT_BYTES
+from .rule_docs import DOCS, help_uri
 from .suppress import Suppressed
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 FINGERPRINT = "threatbrief/v1"  # the partialFingerprints key; a new rule for them gets a new key
-
-
-def help_uri(code: str) -> str:
-    from .rule_docs import help_uri as uri
-
-    return uri(code)
 
 
 def line_reader(root: Path) -> Callable[[str, int], str]:
@@ -157,7 +152,5 @@ def _family(code: str) -> str:
 
 
 def _full_description(code: str) -> str:
-    from .rule_docs import DOCS
-
     doc = DOCS.get(code)
     return doc.why if doc else RULES[code].description
