@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 JOBS   ?= 2
 
-.PHONY: all build html pdf check test test-browser clean distclean rules
+.PHONY: all build html pdf check serve test test-browser clean distclean rules
 
 all: build
 
@@ -31,6 +31,10 @@ pdf: $(STAMP)
 
 check: $(STAMP)
 	$(PY) build.py check
+
+# Live preview on http://127.0.0.1:8000/: rebuilds on every save and reloads the page (Ctrl-C stops it).
+serve: $(STAMP)
+	$(PY) build.py serve
 
 rules: $(STAMP)
 	@$(PY) build.py rules

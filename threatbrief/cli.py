@@ -60,6 +60,11 @@ def _parser(command: str | None = None) -> argparse.ArgumentParser:
                               "for code scanning) or gitlab (GitLab Code Quality)")
     for p in (p_build, p_check):
         p.add_argument("--strict", action="store_true", help="warnings fail the run too (exit 1)")
+    p_serve = sub.add_parser("serve", help="live preview: serve reports/, rebuild the HTML on every save, reload the page")
+    p_serve.add_argument("names", nargs="*", metavar="NAME", help="assessment names (default: all)")
+    p_serve.add_argument("--host", default="127.0.0.1",
+                         help="address to listen on (default: 127.0.0.1, this computer only)")
+    p_serve.add_argument("--port", type=int, default=8000, help="port (default: 8000; 0: any free port)")
     sub.add_parser("clean", help="remove what the build wrote to reports/ (and nothing else)")
     p_rules = sub.add_parser("rules", help="list the rule codes, or explain one: rules C001")
     p_rules.add_argument("rule", nargs="?", metavar="CODE", help="a rule's code or name: its explanation and examples")
@@ -67,7 +72,7 @@ def _parser(command: str | None = None) -> argparse.ArgumentParser:
     return parser
 
 
-COMMANDS = ("build", "check", "clean", "rules", "init", "new", "add-source")
+COMMANDS = ("build", "check", "serve", "clean", "rules", "init", "new", "add-source")
 
 
 def _default_to_build(argv: list[str]) -> list[str]:
@@ -143,6 +148,11 @@ def _main(argv: list[str] | None) -> int:
             _parser().error("-j/--jobs must be at least 1")
         names = [_as_name(n) for n in args.names]
         return _unknown_names(project, names) or _check(project, names, args.format, args.strict, args.jobs, not args.no_cache)
+    if command == "serve":
+        names = [_as_name(n) for n in args.names]
+        if not 0 <= args.port <= 65535:
+            _parser().error("--port must be between 0 and 65535")
+        return _unknown_names(project, names) or _serve(project, names, args.host, args.port)
     if command == "clean":
         return _clean(project)
     if command == "new":
@@ -250,6 +260,16 @@ def _build(project: Project, names: list[str], formats: tuple[str, ...], args: a
     print(f"built {len(result.written)} output(s), {len(result.up_to_date)} up to date, 0 failed, "
           f"in {result.seconds:.1f} s")
     return 0
+
+
+def _serve(project: Project, names: list[str], host: str, port: int) -> int:
+    from .serve import serve
+
+    try:
+        return serve(project, names or None, host, port)
+    except (KeyboardInterrupt, Interrupted):
+        print("\nstopped serving; reports/ holds the HTML built so far", file=sys.stderr)
+        return 0
 
 
 def _clean(project: Project) -> int:

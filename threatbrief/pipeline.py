@@ -67,15 +67,19 @@ def __getattr__(name: str) -> Any:
 def build(
     project: Project, names: list[str] | None = None, formats: tuple[str, ...] = ("html", "pdf"), jobs: int = 1,
     strict: bool = False, force: bool = False, progress: Callable[[str, float, int, int], None] | None = None,
+    dataset: tuple[str, ...] | None = None,
 ) -> BuildResult:
     """Rebuild what is stale (everything with `force`), in `jobs` processes; write nothing on errors.
+
+    `dataset` names the outputs of incidents/ to consider (plan.DATASET_OUTPUTS; by default all
+    of them when every assessment is built): `serve` previews the overview's HTML, not the exports.
 
     Staleness comes from the manifest alone, so a build with nothing to do parses no YAML and
     imports neither matplotlib nor WeasyPrint.
     """
     started = time.perf_counter()
     try:
-        plan = BuildPlan.make(project, names, formats, force)  # refuses a symlinked reports/
+        plan = BuildPlan.make(project, names, formats, force, dataset)  # refuses a symlinked reports/
     except UnsafePath as exc:
         raise BuildError(str(exc)) from None
     result = BuildResult(None, up_to_date=plan.fresh, reasons=plan.reasons, notice=plan.notice)

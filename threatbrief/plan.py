@@ -79,7 +79,10 @@ class BuildPlan:
         return {key: self.fingerprints.digest(key) for key in keys if manifest.safe_key(key)}
 
     @classmethod
-    def make(cls, project: Project, names: list[str] | None, formats: tuple[str, ...], force: bool) -> "BuildPlan":
+    def make(cls, project: Project, names: list[str] | None, formats: tuple[str, ...], force: bool,
+             dataset: tuple[str, ...] | None = None) -> "BuildPlan":
+        """`dataset`: which of DATASET_OUTPUTS to judge (default: those of `formats` and the exports
+        when every assessment is built, none when `names` picks some)."""
         from . import __version__
         from .project import CONFIG_FILE, PDF_VARIANT
 
@@ -114,8 +117,9 @@ class BuildPlan:
                 plan._judge(key, {**common, **own, **cited, **listed}, force)
             if any(f"{reports}/{name}.{fmt}" in plan.reasons for fmt in formats):
                 plan.to_check.append(file.stem)
-        if names is None:
-            plan._judge_dataset(formats, force)
+        wanted = dataset if dataset is not None else DATASET_OUTPUTS if names is None else ()
+        if wanted:
+            plan._judge_dataset(formats, force, wanted)
         # A build of every assessment's HTML writes the index; any other build refreshes the index
         # a previous build wrote, so that it never shows what a briefing no longer says.
         if ("html" in formats and names is None) or plan.index_key in previous.targets:
@@ -130,14 +134,14 @@ class BuildPlan:
                 plan.judge_index({}, [], force)
         return plan
 
-    def _judge_dataset(self, formats: tuple[str, ...], force: bool) -> None:
+    def _judge_dataset(self, formats: tuple[str, ...], force: bool, wanted: tuple[str, ...]) -> None:
         """The overview and the exports, built by a full build from incidents/ and the registry
         alone (the STIX bundle also holds a report per assessment, so every assessment file is an
-        input of it). When one is stale, every assessment is checked: the bundle needs them all."""
+        input of it). When the bundle is stale, every assessment is checked: it needs them all."""
         incident_files = self.project.incident_files()
         reports = self.project.key(self.project.reports_dir)
         targets = [f"{reports}/{name}" for name in DATASET_OUTPUTS
-                   if not name.startswith("overview.") or name.rsplit(".", 1)[1] in formats]
+                   if name in wanted and (not name.startswith("overview.") or name.rsplit(".", 1)[1] in formats)]
         if not incident_files and not any(key in self.previous.targets for key in targets):
             return  # a project without a dataset: nothing to build
         files = {self.project.key(f): self.fingerprints.digest(self.project.key(f)) for f in incident_files}
@@ -150,7 +154,7 @@ class BuildPlan:
             inputs = {**self.common, **files, **cited, **(assessments if key.endswith(".stix.json") else {})}
             self._judge(key, inputs, force)
             self.dataset_keys.append(key)
-        if any(key in self.reasons for key in self.dataset_keys):
+        if any(key in self.reasons for key in self.dataset_keys if key.endswith(".stix.json")):
             self.to_check[:] = list(dict.fromkeys(self.to_check + [f.stem for f in self.project.assessment_files()]))
 
     def judge_index(self, fresh: dict[str, dict[str, Any]], written: list[str], force: bool) -> bool:
