@@ -93,6 +93,18 @@ def add_second_assessment(root: Path, date: str | None = None) -> Path:
     return root
 
 
+def move_incidents_to_the_dataset(root: Path) -> None:
+    """border.yaml's incidents move to incidents/tajikistan.yaml; the assessment lists their ids,
+    and a second assessment lists the convoy attack too."""
+    text = (root / "assessments" / "border.yaml").read_text(encoding="utf-8")
+    head, records = text.split("incidents:\n", 1)
+    (root / "incidents").mkdir()
+    (root / "incidents" / "tajikistan.yaml").write_text("# Incidents in Tajikistan\nincidents:\n" + records, encoding="utf-8")
+    (root / "assessments" / "border.yaml").write_text(head + "incidents: [convoy-attack, campaign-threat]\n", encoding="utf-8")
+    second = head.replace('title: "Border attack on Chinese workers"', 'title: "Convoy attack, a second look"')
+    (root / "assessments" / "second.yaml").write_text(second + "incidents:\n  - convoy-attack\n", encoding="utf-8")
+
+
 def edit(path: Path, old: str, new: str) -> None:
     text = path.read_text(encoding="utf-8")
     assert old in text, f"{old!r} not in {path}"

@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import edit, line_of
+from conftest import edit, line_of, move_incidents_to_the_dataset
 
 from threatbrief.pipeline import build, check
 from threatbrief.project import Project
@@ -19,21 +19,9 @@ D = "incidents/tajikistan.yaml"
 HTML = ("html",)
 
 
-def _move_incidents_to_the_dataset(root: Path) -> None:
-    """border.yaml's incidents move to incidents/tajikistan.yaml; the assessment lists their ids,
-    and a second assessment lists the convoy attack too."""
-    text = (root / A).read_text(encoding="utf-8")
-    head, records = text.split("incidents:\n", 1)
-    (root / "incidents").mkdir()
-    (root / D).write_text("# Incidents in Tajikistan\nincidents:\n" + records, encoding="utf-8")
-    (root / A).write_text(head + "incidents: [convoy-attack, campaign-threat]\n", encoding="utf-8")
-    second = head.replace('title: "Border attack on Chinese workers"', 'title: "Convoy attack, a second look"')
-    (root / "assessments" / "second.yaml").write_text(second + "incidents:\n  - convoy-attack\n", encoding="utf-8")
-
-
 @pytest.fixture
 def desk(basic: Path) -> Path:
-    _move_incidents_to_the_dataset(basic)
+    move_incidents_to_the_dataset(basic)
     return basic
 
 

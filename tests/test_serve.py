@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import REPO, copy_root
+from conftest import REPO, copy_root, move_incidents_to_the_dataset
 
 from threatbrief.serve import _served_path, inject, is_loopback
 
@@ -101,6 +101,7 @@ def save(path: Path, old: str, new: str) -> None:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory):
     root = copy_root("basic", tmp_path_factory.mktemp("serve"))
+    move_incidents_to_the_dataset(root)  # two assessments and incidents/: the overview too
     running = Server(root)
     yield running
     running.stop()
@@ -144,6 +145,19 @@ def test_a_broken_quote_shows_the_diagnostics_until_it_is_fixed(server: Server) 
     assert events.get(timeout=BOUND) == "data: reload"
     assert "Check failed" not in server.page("border")
     assert any("fixed: the preview shows the briefings again" in line for line in server.out)
+
+
+def test_the_overview_is_previewed_and_the_exports_are_left_to_build(server: Server) -> None:
+    reports = server.root / "reports"
+    assert (reports / "overview.html").is_file() and (reports / "second.html").is_file()
+    assert not any((reports / name).exists() for name in ("incidents.csv", "incidents.json", "threatbrief.stix.json"))
+    assert not list(reports.glob("*.pdf")) or (reports / "border.pdf").exists()  # PDFs only on request
+    events = server.events(server.page("overview"))
+    save(server.root / "incidents" / "tajikistan.yaml", 'title: "Convoy attacked near gold mine"',
+         'title: "Convoy ambushed near gold mine"')
+    assert events.get(timeout=BOUND) == "data: reload"
+    assert "Convoy ambushed near gold mine" in server.page("overview")
+    assert "Convoy ambushed near gold mine" in server.page("second")  # a briefing that lists it
 
 
 def test_a_pdf_is_built_on_request(server: Server) -> None:
