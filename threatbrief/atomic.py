@@ -10,7 +10,7 @@ class BuildError(Exception):
     """An output could not be written (disk full, read-only reports/): reported, never a traceback."""
 
 
-def write_atomic(path: Path, data: bytes) -> None:
+def write_atomic(path: Path, data: bytes, mode: int = 0o644) -> None:
     """Write beside the target, then rename over it: readers see the old file or the new, never half."""
     import tempfile  # imported here: a build with nothing to do writes nothing
 
@@ -24,7 +24,7 @@ def write_atomic(path: Path, data: bytes) -> None:
             out.write(data)
             out.flush()
             os.fsync(out.fileno())
-        os.chmod(tmp, 0o644)
+        os.chmod(tmp, mode)
         os.replace(tmp, path)
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)

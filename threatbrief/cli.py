@@ -65,6 +65,19 @@ def _parser(command: str | None = None) -> argparse.ArgumentParser:
     p_serve.add_argument("--host", default="127.0.0.1",
                          help="address to listen on (default: 127.0.0.1, this computer only)")
     p_serve.add_argument("--port", type=int, default=8000, help="port (default: 8000; 0: any free port)")
+    p_dist = sub.add_parser("distribute", help="a stamped (encrypted, signed) copy of a briefing's PDF per recipient")
+    p_dist.add_argument("name", metavar="NAME", help="the assessment")
+    p_dist.add_argument("--to", metavar="RECIPIENTS.yaml", help="the readers (recipients: a list of name, organisation, "
+                                                              "email); a TLP:CLEAR briefing may go without one")
+    p_dist.add_argument("--sign", action="store_true", help="sign each copy (PAdES): key and certificate from --key/--cert "
+                                                           "or [distribution] in threatbrief.toml")
+    p_dist.add_argument("--key", metavar="KEY.pem", help="the signing key (unencrypted PEM)")
+    p_dist.add_argument("--cert", metavar="CERT.pem", help="the signing certificate (PEM)")
+    p_verify = sub.add_parser("verify", help="whether a distributed copy's signature is intact, who signed it, whose copy it is")
+    p_verify.add_argument("files", nargs="+", metavar="FILE.pdf")
+    p_verify.add_argument("--cert", metavar="CERT.pem", help="the certificate to trust (default: [distribution] cert in "
+                                                            "threatbrief.toml, if any)")
+    p_verify.add_argument("--password-file", metavar="FILE", help="the password of an encrypted copy (the file distribute wrote)")
     sub.add_parser("clean", help="remove what the build wrote to reports/ (and nothing else)")
     p_rules = sub.add_parser("rules", help="list the rule codes, or explain one: rules C001")
     p_rules.add_argument("rule", nargs="?", metavar="CODE", help="a rule's code or name: its explanation and examples")
@@ -72,7 +85,7 @@ def _parser(command: str | None = None) -> argparse.ArgumentParser:
     return parser
 
 
-COMMANDS = ("build", "check", "serve", "clean", "rules", "init", "new", "add-source")
+COMMANDS = ("build", "check", "serve", "distribute", "verify", "clean", "rules", "init", "new", "add-source")
 
 
 def _default_to_build(argv: list[str]) -> list[str]:
@@ -134,6 +147,8 @@ def _main(argv: list[str] | None) -> int:
         return 0
     if command == "init":  # the one command for a folder that is not a project yet
         return _init(args)
+    if command == "verify":  # a reader checks a copy anywhere: a project only lends its certificate
+        return _verify(Project.at(args.project) if os.path.isdir(args.project) else None, args)
     if not os.path.isdir(args.project):
         print(f"error: -C {printable(args.project)}: no such directory", file=sys.stderr)
         return 2
@@ -153,6 +168,9 @@ def _main(argv: list[str] | None) -> int:
         if not 0 <= args.port <= 65535:
             _parser().error("--port must be between 0 and 65535")
         return _unknown_names(project, names) or _serve(project, names, args.host, args.port)
+    if command == "distribute":
+        name = _as_name(args.name)
+        return _unknown_names(project, [name]) or _distribute(project, name, args)
     if command == "clean":
         return _clean(project)
     if command == "new":
@@ -270,6 +288,103 @@ def _serve(project: Project, names: list[str], host: str, port: int) -> int:
     except (KeyboardInterrupt, Interrupted):
         print("\nstopped serving; reports/ holds the HTML built so far", file=sys.stderr)
         return 0
+
+
+def _distribute(project: Project, name: str, args: argparse.Namespace) -> int:
+    from .distribute import DistributionError, distribute
+    from .diagnostics import format_text
+
+    def path(value: str | None) -> Path | None:
+        return Path(value).expanduser() if value else None
+
+    try:
+        result = distribute(project, name, path(args.to), args.sign, path(args.key), path(args.cert))
+    except DistributionError as exc:
+        print(f"error: {printable(str(exc))}", file=sys.stderr)
+        return 1
+    if result.diagnostics:
+        print(format_text(result.diagnostics, color=sys.stdout.isatty()))
+        print("distribute stopped: fix the problems above; no copy was made", file=sys.stderr)
+        return 1
+    for copy in result.copies:
+        how = ", ".join(w for w, on in (("encrypted", copy.encrypted), ("signed", copy.signed)) if on) or "not encrypted"
+        print(f"copy {copy.number} {copy.copy_id} for {printable(copy.recipient.for_whom)}: "
+              f"{printable(project.display(copy.path))} ({how})")
+        if copy.password_file is not None:
+            print(f"    password: {printable(project.display(copy.password_file))} (send it by another channel)")
+    print(f"{len(result.copies)} cop{'y' if len(result.copies) == 1 else 'ies'} of {name} ({result.tlp}) in "
+          f"{result.seconds:.1f} s, logged in {printable(project.display(result.log))}" if result.log else "")
+    return 0
+
+
+def _verify(project: Project | None, args: argparse.Namespace) -> int:
+    from .pdf_sign import NeedsPassword, verify
+
+    trust = Path(args.cert).expanduser() if args.cert else None
+    if trust is None and project is not None and (project.root / CONFIG_FILE).is_file():
+        from .config import load_config
+        from .distribute import _configured
+
+        configured = load_config(project)[0].signing.cert
+        trust = _configured(project, configured) if configured else None
+    password = None
+    if args.password_file:
+        from .distribute import password_from
+
+        try:
+            password = password_from(Path(args.password_file).expanduser().read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError) as exc:
+            print(f"error: cannot read the password file {printable(args.password_file)}: {exc}", file=sys.stderr)
+            return 2
+    if trust is not None and not trust.is_file():
+        print(f"error: --cert {printable(str(trust))}: no such file", file=sys.stderr)
+        return 2
+    failed = 0
+    for name in args.files:
+        shown = printable(name)
+        try:
+            data = Path(name).read_bytes()
+        except OSError as exc:
+            print(f"{shown}: cannot read: {exc.strerror or exc}")
+            failed += 1
+            continue
+        try:
+            verdict = verify(data, password, trust)
+        except NeedsPassword as exc:
+            print(f"{shown}: {exc}")
+            failed += 1
+            continue
+        failed += not verdict.valid
+        print(f"{shown}: {_verdict_line(verdict, trust)}")
+        ident = verdict.identity
+        if ident:
+            print(f"    copy {printable(ident.get('copy', '?'))} ({printable(ident.get('copy_id', '?'))}) of "
+                  f"{printable(ident.get('assessment', '?'))}, {printable(ident.get('tlp', '?'))}, prepared for "
+                  f"{printable(ident.get('recipient', '?'))} <{printable(ident.get('email', ''))}>"
+                  + (" (as signed)" if verdict.signed else " (unsigned: as the file says)"))
+        if verdict.signed and verdict.current.get("copy_id") != ident.get("copy_id"):
+            print(f"    the file now claims copy {printable(verdict.current.get('copy_id', '?'))}: "
+                  "it was changed after it was signed")
+    return 1 if failed else 0
+
+
+def _verdict_line(verdict: Any, trust: Path | None) -> str:
+    if verdict.problem and not verdict.signed:
+        return f"NOT VALID: {printable(verdict.problem)}"
+    if not verdict.signed:
+        return "NOT SIGNED: nothing shows whether this copy was changed"
+    if not verdict.intact:
+        return f"NOT VALID: the copy was changed after it was signed{': ' + printable(verdict.problem) if verdict.problem else ''}"
+    if not verdict.whole_file:
+        return "NOT VALID: something was added to the copy after it was signed (an incremental update)"
+    if verdict.problem:
+        return f"NOT VALID: {printable(verdict.problem)}"
+    if verdict.trusted is False:
+        return f"NOT VALID: intact, but signed by {printable(verdict.signer)}, not by the trusted certificate {printable(str(trust))}"
+    who = f"signed by {printable(verdict.signer)}" + (f" on {verdict.signed_at}" if verdict.signed_at else "")
+    if verdict.trusted is None:
+        return f"intact, {who} (give --cert CERT.pem to check who that is)"
+    return f"valid: intact, {who}, the trusted certificate"
 
 
 def _clean(project: Project) -> int:

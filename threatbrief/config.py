@@ -15,6 +15,10 @@
     graded = 2
     grades = "ABC"
 
+    [distribution]                   # `distribute --sign`: PEM files, kept outside the project
+    key = "~/.config/threatbrief/signing-key.pem"
+    cert = "~/.config/threatbrief/signing-cert.pem"
+
 The rules in `diagnostics.LOCKED` stay errors whatever the file says. `[paths]` is read by
 `Project.at` (it decides what may be read at all); here it is only validated.
 """
@@ -29,15 +33,24 @@ from .diagnostics import LOCKED, RULES, Diagnostic, Severity
 from .integrity import CONFIDENCE_LEVELS, DEFAULT_CONFIDENCE, GRADES, ConfidencePolicy, JudgmentSettings
 from .project import CONFIG_FILE, Project
 
-_TABLES = ("rules", "paths", "judgments")
+_TABLES = ("rules", "paths", "judgments", "distribution")
 MAX_CONFIG_BYTES = 1024 * 1024
 _LEVELS = {"error": Severity.ERROR, "warning": Severity.WARNING, "off": None}
+
+
+@dataclass(frozen=True)
+class Signing:
+    """`[distribution]`: the signing key and certificate `distribute --sign` uses (paths as written)."""
+
+    key: str | None = None
+    cert: str | None = None
 
 
 @dataclass(frozen=True)
 class Config:
     levels: dict[str, Severity | None] = field(default_factory=dict)  # rule code -> level (None: off)
     judgments: JudgmentSettings = field(default_factory=JudgmentSettings)  # [judgments]: K004, K005
+    signing: Signing = field(default_factory=Signing)  # [distribution]
 
     def apply(self, diagnostics: list[Diagnostic]) -> list[Diagnostic]:
         """Diagnostics at the configured levels; rules turned off are dropped."""
@@ -77,8 +90,10 @@ def load_config(project: Project) -> tuple[Config, list[Diagnostic]]:
     unknown_tables = sorted(set(data) - set(_TABLES))
     for table in unknown_tables:
         problems.append(Diagnostic(CONFIG_FILE, _line_of(text, table), 1, "X001", f"unknown table [{table}]",
-                                   "the tables are [rules], [paths] and [judgments]"))
+                                   "the tables are [rules], [paths], [judgments] and [distribution]"))
     problems += _paths_problems(data.get("paths", {}), text)
+    signing, signing_problems = _signing(data.get("distribution", {}), text)
+    problems += signing_problems
     judgments, judgment_problems = _judgment_settings(data.get("judgments", {}), text)
     problems += judgment_problems
     rules = data.get("rules", {})
@@ -100,7 +115,23 @@ def load_config(project: Project) -> tuple[Config, list[Diagnostic]]:
                                        "fix what it reports instead; the rules that stay errors are listed in the README"))
         else:
             levels[code] = _LEVELS[value]
-    return Config(levels, judgments), problems
+    return Config(levels, judgments, signing), problems
+
+
+def _signing(table: object, text: str) -> tuple[Signing, list[Diagnostic]]:
+    if not isinstance(table, dict):
+        return Signing(), [Diagnostic(CONFIG_FILE, _line_of(text, "distribution"), 1, "X001", "'distribution' must be a table")]
+    problems = []
+    for key, value in table.items():
+        if key not in ("key", "cert"):
+            problems.append(Diagnostic(CONFIG_FILE, _line_of(text, key), 1, "X001", f"unknown setting distribution.{key}",
+                                       "the settings are key and cert (PEM files for `distribute --sign`)"))
+        elif not isinstance(value, str) or not value.strip():
+            problems.append(Diagnostic(CONFIG_FILE, _line_of(text, key), 1, "X001", f"distribution.{key} must be a file path",
+                                       f'for example: {key} = "~/.config/threatbrief/signing-{key}.pem"'))
+    if problems:
+        return Signing(), problems
+    return Signing(table.get("key"), table.get("cert")), []
 
 
 def _paths_problems(paths: object, text: str) -> list[Diagnostic]:

@@ -72,6 +72,9 @@ _RULES = [
     Rule("L001", "limit-exceeded", Severity.ERROR, "A limit on work is exceeded: citations per assessment, the date window, Markdown size or nesting."),
     Rule("S006", "source-uncited", Severity.WARNING, "A registered source is cited by no assessment."),
     Rule("P001", "placeholder", Severity.ERROR, "A value still holds a [[TODO: …]] placeholder left by 'new' or 'add-source'."),
+    # Distribution (`distribute`)
+    Rule("D001", "recipient-not-allowed", Severity.ERROR, "A recipient is not on the assessment's `recipients` list, or a TLP:RED assessment has no list."),
+    Rule("D002", "recipient-duplicate", Severity.ERROR, "A recipients file names one email address twice."),
     # Project configuration
     Rule("X001", "config-invalid", Severity.ERROR, "threatbrief.toml cannot be read or names an unknown rule or level."),
     Rule("X002", "suppression-invalid", Severity.WARNING, "A '# threatbrief: ignore[CODE] reason' comment has no reason, names an unknown code, or silences nothing."),
@@ -85,7 +88,11 @@ LOCKED: frozenset[str] = frozenset({
     "Y001", "Y002", "Y003", "Y004", "Y010", "X001", "S001", "S002", "S003", "S004", "S005",
     "S007", "C001", "C005", "C003", "C004", "A001", "A002", "A003", "M001", "L001", "T003",
     "P001",  # a placeholder is an unwritten quote, grade or claim: never built into a briefing
+    "D001", "D002",  # a copy for a reader the assessment does not allow, or two copies for one
 })
+
+# Rules that `distribute` reports about recipients, never `check` (tests/test_distribute.py fires them).
+DISTRIBUTION_RULES: frozenset[str] = frozenset({"D001", "D002"})
 
 # Control characters (C0 but newline, DEL, C1) and bidirectional overrides: a source, a file
 # name or a quote could carry them into a terminal (colours, cursor moves, title changes) or

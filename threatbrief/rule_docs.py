@@ -249,6 +249,21 @@ DOCS: dict[str, RuleDoc] = {
         'tlp: "TLP:CLEAR"\n# cites a source registered with tlp: "TLP:AMBER"',
         'tlp: "TLP:AMBER"',
         "Raise the assessment's TLP, or cite a source that may be shared that widely."),
+    "D001": RuleDoc(
+        "TLP:RED is for named readers only: `distribute` makes copies only for the readers the "
+        "assessment lists under `recipients` (by email), and refuses everyone when a TLP:RED "
+        "assessment lists nobody. At other TLPs a list, when given, is enforced the same way.",
+        'tlp: "TLP:RED"\n# recipients.yaml names ops@partner.example, whom the assessment does not list',
+        'tlp: "TLP:RED"\nrecipients: [ops@partner.example]',
+        "Add the reader to the assessment's `recipients` (after deciding they may see it), or take "
+        "them off the recipients file."),
+    "D002": RuleDoc(
+        "Two entries of a recipients file share an email address: one reader would get two copies, "
+        "and a leaked copy could not be told apart from the other.",
+        "recipients:\n  - {name: Li Wei, organisation: Desk, email: li@desk.example}\n"
+        "  - {name: Wei Li, organisation: Desk, email: li@desk.example}",
+        "recipients:\n  - {name: Li Wei, organisation: Desk, email: li@desk.example}",
+        "Keep one entry per reader."),
     "A001": RuleDoc(
         "Two incidents of one assessment share an id, so tables, charts and links cannot tell them apart.",
         "incidents:\n  - id: convoy-attack\n    ...\n  - id: convoy-attack\n    ...",

@@ -10,8 +10,9 @@ import re
 from decimal import Decimal
 
 SCHEMA_SHA256 = {
-    'assessment': '1dbf487dcd17597b420f756dc9f17def485f356794a48bf778261c9b535eedc6',
+    'assessment': '9d855cabd2e1828d17d65ea674cb7095556b403f8131268ba160b1396c34135c',
     'incidents': '6952e2143aea05a5bd6230a09109e3282f3671b8b3057909b370b9e285c41859',
+    'recipients': 'f7b72b6e8858537dae036493b69ff0d6613a7056136d16b9e0a778233cf1fc05',
     'registry': '8c764eda445f9e3fce4df3056d65c6873d3a854c7561f628a3451b6b7f419f43',
 }
 
@@ -32,7 +33,7 @@ class _Patterns(dict):
         return compiled
 
 
-REGEX_PATTERNS = _Patterns()  # of 10 patterns
+REGEX_PATTERNS = _Patterns()  # of 11 patterns
 NoneType = type(None)
 
 
@@ -97,6 +98,30 @@ def validate_https___threatbrief_invalid_schemas_assessment_schema_json(data, cu
                             raise JsonSchemaValueException("" + (name_prefix or "data") + ".authors[{data__authors_x}]".format(**locals()) + " must be longer than or equal to 1 characters")
                         if data__authors_item_len > 200:
                             raise JsonSchemaValueException("" + (name_prefix or "data") + ".authors[{data__authors_x}]".format(**locals()) + " must be shorter than or equal to 200 characters")
+        if "recipients" in data_keys:
+            data_keys.remove("recipients")
+            data__recipients = data["recipients"]
+            if not isinstance(data__recipients, (list, tuple)):
+                raise JsonSchemaValueException("" + (name_prefix or "data") + ".recipients must be array")
+            data__recipients_is_list = isinstance(data__recipients, (list, tuple))
+            if data__recipients_is_list:
+                data__recipients_len = len(data__recipients)
+                if data__recipients_len < 1:
+                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".recipients must contain at least 1 items")
+                if data__recipients_len > 10000:
+                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".recipients must contain less than or equal to 10000 items")
+                def fn(var): return frozenset(dict((k, fn(v)) for k, v in var.items()).items()) if hasattr(var, "items") else tuple(fn(v) for v in var) if isinstance(var, (dict, list)) else (bool, var) if isinstance(var, bool) else var
+                if data__recipients_len > len(set(fn(data__recipients_x) for data__recipients_x in data__recipients)):
+                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".recipients must contain unique items")
+                for data__recipients_x, data__recipients_item in enumerate(data__recipients):
+                    if not isinstance(data__recipients_item, (str)):
+                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".recipients[{data__recipients_x}]".format(**locals()) + " must be string")
+                    if isinstance(data__recipients_item, str):
+                        data__recipients_item_len = len(data__recipients_item)
+                        if data__recipients_item_len > 254:
+                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".recipients[{data__recipients_x}]".format(**locals()) + " must be shorter than or equal to 254 characters")
+                        if not REGEX_PATTERNS['^[^@\\s]+@[^@\\s]+\\.[^@\\s]+\\Z'].search(data__recipients_item):
+                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".recipients[{data__recipients_x}]".format(**locals()) + " must match pattern ^[^@\\s]+@[^@\\s]+\\.[^@\\s]+\\Z")
         if "scope" in data_keys:
             data_keys.remove("scope")
             data__scope = data["scope"]
@@ -957,6 +982,80 @@ def validate_https___threatbrief_invalid_schemas_incidents_schema_json___defs_fu
     return data
 
 
+def validate_https___threatbrief_example_schemas_recipients_schema_json(data, custom_formats={}, name_prefix=None):
+    if not isinstance(data, (dict)):
+        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
+    data_is_dict = isinstance(data, dict)
+    if data_is_dict:
+        data__missing_keys = set(['recipients']) - data.keys()
+        if data__missing_keys:
+            raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain ")
+        data_keys = set(data.keys())
+        if "recipients" in data_keys:
+            data_keys.remove("recipients")
+            data__recipients = data["recipients"]
+            if not isinstance(data__recipients, (list, tuple)):
+                raise JsonSchemaValueException("" + (name_prefix or "data") + ".recipients must be array")
+            data__recipients_is_list = isinstance(data__recipients, (list, tuple))
+            if data__recipients_is_list:
+                data__recipients_len = len(data__recipients)
+                if data__recipients_len < 1:
+                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".recipients must contain at least 1 items")
+                if data__recipients_len > 10000:
+                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".recipients must contain less than or equal to 10000 items")
+                for data__recipients_x, data__recipients_item in enumerate(data__recipients):
+                    if not isinstance(data__recipients_item, (dict)):
+                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".recipients[{data__recipients_x}]".format(**locals()) + " must be object")
+                    data__recipients_item_is_dict = isinstance(data__recipients_item, dict)
+                    if data__recipients_item_is_dict:
+                        data__recipients_item__missing_keys = set(['name', 'organisation', 'email']) - data__recipients_item.keys()
+                        if data__recipients_item__missing_keys:
+                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".recipients[{data__recipients_x}]".format(**locals()) + " must contain ")
+                        data__recipients_item_keys = set(data__recipients_item.keys())
+                        if "name" in data__recipients_item_keys:
+                            data__recipients_item_keys.remove("name")
+                            data__recipients_item__name = data__recipients_item["name"]
+                            if not isinstance(data__recipients_item__name, (str)):
+                                raise JsonSchemaValueException("" + (name_prefix or "data") + ".recipients[{data__recipients_x}].name".format(**locals()) + " must be string")
+                            if isinstance(data__recipients_item__name, str):
+                                data__recipients_item__name_len = len(data__recipients_item__name)
+                                if data__recipients_item__name_len < 1:
+                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".recipients[{data__recipients_x}].name".format(**locals()) + " must be longer than or equal to 1 characters")
+                                if data__recipients_item__name_len > 200:
+                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".recipients[{data__recipients_x}].name".format(**locals()) + " must be shorter than or equal to 200 characters")
+                                if not REGEX_PATTERNS['\\S'].search(data__recipients_item__name):
+                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".recipients[{data__recipients_x}].name".format(**locals()) + " must match pattern \\S")
+                        if "organisation" in data__recipients_item_keys:
+                            data__recipients_item_keys.remove("organisation")
+                            data__recipients_item__organisation = data__recipients_item["organisation"]
+                            if not isinstance(data__recipients_item__organisation, (str)):
+                                raise JsonSchemaValueException("" + (name_prefix or "data") + ".recipients[{data__recipients_x}].organisation".format(**locals()) + " must be string")
+                            if isinstance(data__recipients_item__organisation, str):
+                                data__recipients_item__organisation_len = len(data__recipients_item__organisation)
+                                if data__recipients_item__organisation_len < 1:
+                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".recipients[{data__recipients_x}].organisation".format(**locals()) + " must be longer than or equal to 1 characters")
+                                if data__recipients_item__organisation_len > 200:
+                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".recipients[{data__recipients_x}].organisation".format(**locals()) + " must be shorter than or equal to 200 characters")
+                                if not REGEX_PATTERNS['\\S'].search(data__recipients_item__organisation):
+                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".recipients[{data__recipients_x}].organisation".format(**locals()) + " must match pattern \\S")
+                        if "email" in data__recipients_item_keys:
+                            data__recipients_item_keys.remove("email")
+                            data__recipients_item__email = data__recipients_item["email"]
+                            if not isinstance(data__recipients_item__email, (str)):
+                                raise JsonSchemaValueException("" + (name_prefix or "data") + ".recipients[{data__recipients_x}].email".format(**locals()) + " must be string")
+                            if isinstance(data__recipients_item__email, str):
+                                data__recipients_item__email_len = len(data__recipients_item__email)
+                                if data__recipients_item__email_len > 254:
+                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".recipients[{data__recipients_x}].email".format(**locals()) + " must be shorter than or equal to 254 characters")
+                                if not REGEX_PATTERNS['^[^@\\s]+@[^@\\s]+\\.[^@\\s]+\\Z'].search(data__recipients_item__email):
+                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".recipients[{data__recipients_x}].email".format(**locals()) + " must match pattern ^[^@\\s]+@[^@\\s]+\\.[^@\\s]+\\Z")
+                        if data__recipients_item_keys:
+                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".recipients[{data__recipients_x}]".format(**locals()) + " must not contain "+str(data__recipients_item_keys)+" properties")
+        if data_keys:
+            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties")
+    return data
+
+
 def validate_https___threatbrief_invalid_schemas_registry_schema_json(data, custom_formats={}, name_prefix=None):
     if not isinstance(data, (dict)):
         raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object")
@@ -1154,6 +1253,7 @@ def validate_urn_threatbrief_assessment_defs_incident_id(data, custom_formats={}
 GATES = {
     ('assessment', ()): validate_https___threatbrief_invalid_schemas_assessment_schema_json,
     ('incidents', ()): validate_https___threatbrief_invalid_schemas_incidents_schema_json,
+    ('recipients', ()): validate_https___threatbrief_example_schemas_recipients_schema_json,
     ('registry', ()): validate_https___threatbrief_invalid_schemas_registry_schema_json,
     ('assessment', ('$defs', 'incident_id')): validate_urn_threatbrief_assessment_defs_incident_id,
 }
