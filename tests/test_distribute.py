@@ -224,6 +224,13 @@ def test_clear_needs_no_list_and_other_tlps_do(run, project: Path) -> None:
     assert refused.returncode == 1 and "TLP:AMBER: name its readers with --to" in refused.stderr
 
 
+def test_strict_tlps_are_encrypted() -> None:
+    from threatbrief.recipients import encrypted
+
+    assert [encrypted(t) for t in ("TLP:CLEAR", "TLP:GREEN", "TLP:AMBER", "TLP:AMBER+STRICT", "TLP:RED")] == \
+        [False, False, False, True, True]
+
+
 def test_the_log_is_appended_never_rewritten(run, project: Path) -> None:
     readers = _recipients(project / "r.yaml", READERS[:2])
     assert run(project, "distribute", "border", "--to", str(readers)).returncode == 0
@@ -241,6 +248,8 @@ def test_the_log_is_appended_never_rewritten(run, project: Path) -> None:
     ("recipients:\n  - {name: A, organisation: B, email: a@b.example}\n  - {name: C, organisation: D, email: A@b.example}\n",
      "r.yaml:3:39: error[D002] A@b.example is named twice (first at line 2)"),
     ("recipients: [\n", "r.yaml:2:1: error[Y001]"),
+    ('recipients:\n  - {name: "Li \u202eieW", organisation: B, email: a@b.example}\n',
+     "r.yaml:2:12: error[Y010] recipients[0].name holds control characters or bidirectional overrides: Li \\u202eieW"),
 ])
 def test_a_bad_recipients_file_is_an_error_at_its_line(run, project: Path, text: str, expected: str) -> None:
     (project / "r.yaml").write_text(text, encoding="utf-8")

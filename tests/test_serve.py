@@ -226,7 +226,7 @@ def test_injection_and_paths() -> None:
     assert inject("<html><body><p>x</p></body></html>", "<s>") == "<html><body><p>x</p><s></body></html>"
     assert inject("<p>no body end", "<s>") == "<p>no body end<s>"
     assert _served_path("/a/b.html") == "a/b.html"
-    for bad in ("/../x", "/a/../../x", "/.hidden", "/a\\b", "/a\x00b", "/a\nb", "/"):
+    for bad in ("/../x", "/a/../../x", "/.hidden", "/a\\b", "/a\x00b", "/a\nb", "/", "/distribution/x/passwords/y.txt"):
         assert _served_path(bad) is None, bad
     assert is_loopback("127.0.0.1") and is_loopback("::1") and is_loopback("localhost")
     assert not is_loopback("0.0.0.0") and not is_loopback("192.168.1.5")

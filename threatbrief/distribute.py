@@ -28,7 +28,7 @@ from pathlib import Path
 from .atomic import BuildError, write_atomic
 from .diagnostics import Diagnostic
 from .project import Project, slug
-from .recipients import ENCRYPTED_TLPS, GENERAL_RELEASE, PUBLIC, Recipient, load_recipients, not_allowed
+from .recipients import GENERAL_RELEASE, PUBLIC, Recipient, encrypted, load_recipients, not_allowed
 
 LOG_NAME = "log.csv"
 LOG_COLUMNS = ("date", "assessment", "copy", "copy_id", "recipient", "organisation", "email", "file", "sha256",
@@ -112,7 +112,7 @@ def distribute(project: Project, name: str, to: Path | None, sign: bool = False,
         made = []
         for k, recipient in enumerate(recipients):
             number, copy_id = first + k, f"TB-{secrets.token_hex(6).upper()}"
-            password = _password() if tlp in ENCRYPTED_TLPS else None
+            password = _password() if encrypted(tlp) else None
             data = stamped(briefing, recipient, number, copy_id, tlp, out_name, title, password)
             if signer is not None:
                 from .pdf_sign import sign as sign_pdf

@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from .diagnostics import Diagnostic
+from .diagnostics import Diagnostic, printable
 from .yamlfile import YamlDoc, load_yaml
 
 ENCRYPTED_TLPS = ("TLP:RED", "TLP:AMBER+STRICT")
@@ -41,6 +41,11 @@ class Recipient:
 GENERAL_RELEASE = Recipient("general release", "", "")  # the one copy of a TLP:CLEAR briefing without --to
 
 
+def encrypted(tlp: str) -> bool:
+    """Whether copies at this TLP are encrypted, each with its own password."""
+    return tlp in ENCRYPTED_TLPS
+
+
 def load_recipients(file: Path, display: str) -> tuple[list[Recipient], list[Diagnostic]]:
     """The recipients in file order, or the problems that stop a distribution (with their lines)."""
     from .schema import validate
@@ -54,6 +59,12 @@ def load_recipients(file: Path, display: str) -> tuple[list[Recipient], list[Dia
     recipients, seen = [], {}
     for k, entry in enumerate(doc.data["recipients"]):
         line, col = doc.mark(("recipients", k))
+        for key in ("name", "organisation", "email"):
+            if printable(entry[key]) != entry[key]:  # a bidi override would make the stamp read otherwise
+                problems.append(doc.diagnostic(("recipients", k, key), "Y010",
+                                               f"recipients[{k}].{key} holds control characters or bidirectional "
+                                               f"overrides: {printable(entry[key])}",
+                                               "retype it: the stamp must show what the file says"))
         email = entry["email"].strip()
         recipient = Recipient(" ".join(entry["name"].split()), " ".join(entry["organisation"].split()), email, line, col)
         first = seen.setdefault(email.lower(), recipient)

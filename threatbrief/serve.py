@@ -360,12 +360,13 @@ class Handler(BaseHTTPRequestHandler):
 
 def _served_path(path: str) -> str | None:
     """The URL path as a path under reports/, or None for anything that could leave it: `..`,
-    dot files (the build's manifest), backslashes, NUL, control characters."""
+    dot files (the build's manifest), backslashes, NUL, control characters; and the copies
+    `distribute` made (reports/distribution/)."""
     if any(ch in path for ch in "\\\x00") or any(ord(ch) < 32 for ch in path):
         return None
     parts = [p for p in path.split("/") if p]
-    if not parts or any(p.startswith(".") for p in parts):
-        return None
+    if not parts or any(p.startswith(".") for p in parts) or parts[0] == "distribution":
+        return None  # reports/distribution/ holds readers' copies and their passwords: not a preview's
     return "/".join(parts)
 
 
