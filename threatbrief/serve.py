@@ -405,14 +405,19 @@ def _described(project: Project, paths: set[str]) -> list[str]:
     return there or sorted(project.display(Path(p)) for p in paths)
 
 
-def watch(preview: Preview, stop: threading.Event) -> None:
+def watch(preview: Preview, stop: threading.Event, ready: threading.Event | None = None) -> None:
     """Rebuild on every batch of changes until `stop` is set. The folders are watched (an editor
     saves by writing a new file and renaming it over the old one); threatbrief.toml and folders
-    that appear later are looked at every POLL_MS."""
+    that appear later are looked at every POLL_MS.
+
+    A save made before the watches were in place would be missed: so the first batch (at the
+    latest the first POLL_MS timeout, once watching) always rebuilds — a no-op unless something
+    changed since the first build — and only then is `ready` set."""
     from watchfiles import watch as changes_in
 
     project = preview.project
     config = _config_stamp(project)
+    catch_up = True
     while not stop.is_set():
         folders = _watched(project)
         if not folders:
@@ -426,8 +431,11 @@ def watch(preview: Preview, stop: threading.Event) -> None:
             if now != config:
                 config = now
                 changed.append(CONFIG_FILE)
-            if changed:
+            if changed or catch_up:
                 preview.rebuild(changed)
+            if catch_up and ready is not None:
+                ready.set()
+            catch_up = False
             if stop.is_set() or _watched(project) != folders:
                 break  # a folder appeared or went: watch the new set
 
@@ -445,8 +453,8 @@ def serve(project: Project, names: list[str] | None, host: str = "127.0.0.1", po
         reason = "the port is in use: choose another with --port" if exc.errno in (98, 48) else printable(exc.strerror or str(exc))
         print(f"error: cannot serve on {printable(host)}:{port}: {reason}", file=err)
         return 1
-    stop = threading.Event()
-    watcher = threading.Thread(target=watch, args=(preview, stop), name="threatbrief-watch", daemon=True)
+    stop, watching = threading.Event(), threading.Event()
+    watcher = threading.Thread(target=watch, args=(preview, stop, watching), name="threatbrief-watch", daemon=True)
     try:
         if not is_loopback(host):
             print(f"warning: serving on {printable(host)}: anyone who can reach this machine can read these "
@@ -454,11 +462,12 @@ def serve(project: Project, names: list[str] | None, host: str = "127.0.0.1", po
         outcome = preview.rebuild()
         if not outcome.failed and not outcome.written:
             print(f"the HTML is up to date ({outcome.seconds:.2f} s)", file=out)
+        watcher.start()
+        watching.wait(timeout=30)  # the watches are in place before anyone is told to edit
         shown = host if ":" not in host else f"[{host}]"
         folders = ", ".join(f"{p.name}/" for p in _watched(project)) or "nothing yet"
         print(f"serving reports/ at http://{shown}:{server.port}/ (watching {folders} and {CONFIG_FILE}; "
               f"Ctrl-C to stop)", file=out, flush=True)
-        watcher.start()
         server.serve_forever(poll_interval=0.2)
     finally:
         stop.set()
