@@ -107,7 +107,7 @@ def serve_edits(root: Path, edits: int) -> tuple[list[float], list[float], list[
                 to_html.append(shown - saved)
         browser = chromium_edits(port, yaml_file, edits)
     finally:
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(signal.SIGTERM)  # what Ctrl-C does too; SIGINT may be ignored in a background job
         proc.wait(timeout=60)
     first = next((line.strip() for line in lines if line.startswith("rebuilt")), "")
     return to_event, to_html, browser, first

@@ -25,13 +25,20 @@ BOUND = 20.0  # seconds: a save must reach the page well within this, even on a 
 SERVING = re.compile(r"serving reports/ at http://([^/]+):(\d+)/")
 
 
+def _ctrl_c_as_on_a_terminal() -> None:
+    """A job started in the background by a non-interactive shell ignores SIGINT, and so would the
+    server it starts (Python keeps an ignored SIGINT ignored): give it the terminal's Ctrl-C."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 class Server:
     """`build.py -C ROOT serve --port 0 …` in its own process, its output collected as it comes."""
 
     def __init__(self, root: Path, *args: str) -> None:
         self.root = root
         self.proc = subprocess.Popen([sys.executable, str(REPO / "build.py"), "-C", str(root), "serve", "--port", "0", *args],
-                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                     preexec_fn=_ctrl_c_as_on_a_terminal)
         self.out: list[str] = []
         self.err: list[str] = []
         for stream, lines in ((self.proc.stdout, self.out), (self.proc.stderr, self.err)):
