@@ -294,3 +294,22 @@ def test_a_signed_copy_is_still_pdf_ua(run, project: Path, signing: tuple[Path, 
                             capture_output=True, text=True, timeout=120)
     assert json.loads(report.stdout)["findings"] == [], report.stdout
     assert os.path.getsize(copy) < 3 * os.path.getsize(project / "reports" / "border.pdf") + 200_000
+
+
+def test_keys_pdfs_and_logs_are_read_only_from_regular_files(run, project: Path) -> None:
+    """threatbrief.toml is the project's word: a key named /dev/zero is refused, not read forever."""
+    readers = str(_recipients(project / "r.yaml", READERS[:1]))
+    (project / "threatbrief.toml").write_text('[distribution]\nkey = "/dev/zero"\ncert = "/dev/zero"\n', encoding="utf-8")
+    refused = run(project, "distribute", "border", "--to", readers, "--sign")
+    assert refused.returncode == 1 and "cannot read the signing key /dev/zero" in refused.stderr
+    (project / "threatbrief.toml").unlink()
+    fifo = project / "copy.pdf"
+    os.mkfifo(fifo)
+    unread = run(project, "verify", str(fifo))
+    assert unread.returncode == 1 and "cannot read" in unread.stdout
+    folder = project / "reports" / "distribution" / "border"
+    folder.mkdir(parents=True)
+    (folder / "log.csv").symlink_to(project / "elsewhere.csv")
+    linked = run(project, "distribute", "border", "--to", readers)
+    assert linked.returncode == 1 and "cannot open" in linked.stderr
+    assert not (project / "elsewhere.csv").exists() and not list(folder.glob("*.pdf"))

@@ -318,38 +318,41 @@ def _distribute(project: Project, name: str, args: argparse.Namespace) -> int:
 
 
 def _verify(project: Project | None, args: argparse.Namespace) -> int:
-    from .pdf_sign import NeedsPassword, verify
+    from .files import NotReadable, read_regular
+    from .pdf_sign import NeedsPassword, SigningError, certificate, verify
 
     trust = Path(args.cert).expanduser() if args.cert else None
     if trust is None and project is not None and (project.root / CONFIG_FILE).is_file():
         from .config import load_config
-        from .distribute import _configured
+        from .distribute import configured_path
 
         configured = load_config(project)[0].signing.cert
-        trust = _configured(project, configured) if configured else None
+        trust = configured_path(project, configured) if configured else None
     password = None
     if args.password_file:
         from .distribute import password_from
 
         try:
-            password = password_from(Path(args.password_file).expanduser().read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError) as exc:
+            password = password_from(read_regular(Path(args.password_file).expanduser(), 64 * 1024).decode("utf-8"))
+        except (NotReadable, UnicodeDecodeError) as exc:
             print(f"error: cannot read the password file {printable(args.password_file)}: {exc}", file=sys.stderr)
             return 2
-    if trust is not None and not trust.is_file():
-        print(f"error: --cert {printable(str(trust))}: no such file", file=sys.stderr)
+    try:
+        trusted = certificate(trust) if trust is not None else None
+    except SigningError as exc:
+        print(f"error: {printable(str(exc))}", file=sys.stderr)
         return 2
     failed = 0
     for name in args.files:
         shown = printable(name)
         try:
-            data = Path(name).read_bytes()
-        except OSError as exc:
-            print(f"{shown}: cannot read: {exc.strerror or exc}")
+            data = read_regular(name, MAX_VERIFIED_BYTES)
+        except NotReadable as exc:
+            print(f"{shown}: cannot read: {exc}")
             failed += 1
             continue
         try:
-            verdict = verify(data, password, trust)
+            verdict = verify(data, password, trusted)
         except NeedsPassword as exc:
             print(f"{shown}: {exc}")
             failed += 1
@@ -366,6 +369,9 @@ def _verify(project: Project | None, args: argparse.Namespace) -> int:
             print(f"    the file now claims copy {printable(verdict.current.get('copy_id', '?'))}: "
                   "it was changed after it was signed")
     return 1 if failed else 0
+
+
+MAX_VERIFIED_BYTES = 1024 * 1024 * 1024  # a briefing is a few MB; a file this large is no copy of ours
 
 
 def _verdict_line(verdict: Any, trust: Path | None) -> str:

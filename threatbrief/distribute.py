@@ -20,6 +20,7 @@ import html
 import io
 import os
 import secrets
+import stat
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -27,6 +28,7 @@ from pathlib import Path
 
 from .atomic import BuildError, write_atomic
 from .diagnostics import Diagnostic
+from .files import NotReadable, read_regular
 from .project import Project, slug
 from .recipients import GENERAL_RELEASE, PUBLIC, Recipient, encrypted, load_recipients, not_allowed
 
@@ -34,6 +36,7 @@ LOG_NAME = "log.csv"
 LOG_COLUMNS = ("date", "assessment", "copy", "copy_id", "recipient", "organisation", "email", "file", "sha256",
                "tlp", "encrypted", "signed", "signer")
 MAX_LOG_BYTES = 64 * 1024 * 1024
+MAX_BRIEFING_BYTES = 512 * 1024 * 1024
 XMP_NS = "https://threatbrief.example/ns/distribution/1.0/"
 _PASSWORD_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read out over a phone
 STAMP_CSS = """@page { size: %(w).2fpt %(h).2fpt; margin: 0 } body { margin: 0 }
@@ -103,7 +106,10 @@ def distribute(project: Project, name: str, to: Path | None, sign: bool = False,
     if not built.ok:
         return Distribution(diagnostics=built.check.diagnostics if built.check else [])
     out_name = slug(file.stem)
-    briefing = (project.reports_dir / f"{out_name}.pdf").read_bytes()
+    try:
+        briefing = read_regular(project.reports_dir / f"{out_name}.pdf", MAX_BRIEFING_BYTES)
+    except NotReadable as exc:
+        raise DistributionError(f"cannot read reports/{out_name}.pdf: {exc}") from None
     folder = _folder(project, out_name)
     log = folder / LOG_NAME
     result = Distribution(log=log, tlp=tlp)
@@ -186,8 +192,8 @@ def _signer(project: Project, key: Path | None, cert: Path | None):  # -> pdf_si
 
     if key is None or cert is None:
         settings = load_config(project)[0].signing
-        key = key or (_configured(project, settings.key) if settings.key else None)
-        cert = cert or (_configured(project, settings.cert) if settings.cert else None)
+        key = key or (configured_path(project, settings.key) if settings.key else None)
+        cert = cert or (configured_path(project, settings.cert) if settings.cert else None)
     if key is None or cert is None:
         raise DistributionError("--sign needs a key and a certificate: --key KEY.pem --cert CERT.pem, or key and cert "
                                 "under [distribution] in threatbrief.toml")
@@ -197,7 +203,7 @@ def _signer(project: Project, key: Path | None, cert: Path | None):  # -> pdf_si
         raise DistributionError(str(exc)) from None
 
 
-def _configured(project: Project, path: str) -> Path:
+def configured_path(project: Project, path: str) -> Path:
     """A path from threatbrief.toml: `~` expanded, relative ones from the project."""
     expanded = Path(path).expanduser()
     return expanded if expanded.is_absolute() else project.root / expanded
@@ -222,9 +228,12 @@ class _locked:
 
     def __enter__(self) -> int:
         try:
-            self.fd = os.open(self.log, os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+            self.fd = os.open(self.log, os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK, 0o644)
         except OSError as exc:
             raise DistributionError(f"cannot open {self.log}: {exc.strerror or exc}") from None
+        if not stat.S_ISREG(os.fstat(self.fd).st_mode):
+            os.close(self.fd)
+            raise DistributionError(f"{self.log} is not a regular file: not written to")
         fcntl.flock(self.fd, fcntl.LOCK_EX)
         return self.fd
 

@@ -47,23 +47,51 @@ def _quiet() -> None:
         logging.getLogger(name).setLevel(logging.CRITICAL)
 
 
+MAX_PEM_BYTES = 1024 * 1024
+
+
+def read_pem(path: Path, label: str) -> bytes:
+    """A key or certificate file: a regular file of at most 1 MiB (a path in threatbrief.toml is
+    the project's word, so /dev/zero or a FIFO is refused rather than read)."""
+    from .files import NotReadable, read_regular
+
+    try:
+        return read_regular(path, MAX_PEM_BYTES)
+    except NotReadable as exc:
+        raise SigningError(f"cannot read the {label} {path}: {exc}") from None
+
+
+def certificate(path: Path) -> Any:
+    """The certificate in a PEM (or DER) file, as pyHanko wants it."""
+    from pyhanko.keys import load_certs_from_pemder_data
+
+    data = read_pem(path, "certificate")
+    try:
+        certificates = list(load_certs_from_pemder_data(data))
+    except Exception as exc:
+        raise SigningError(f"{path} holds no certificate pyHanko can read: {exc or type(exc).__name__}") from None
+    if len(certificates) != 1:
+        raise SigningError(f"{path} holds {len(certificates)} certificates: give the signer's own, alone")
+    return certificates[0]
+
+
 def load_signer(key: Path, cert: Path) -> Signer:
     """An unencrypted PEM key and its certificate (as `openssl req -x509 -nodes` writes them)."""
+    from pyhanko.keys import load_private_key_from_pemder_data
     from pyhanko.sign import signers
+    from pyhanko_certvalidator.registry import SimpleCertificateStore
 
     _quiet()
-
-    for label, path in (("key", key), ("certificate", cert)):
-        if not path.is_file():
-            raise SigningError(f"signing {label} {path}: no such file")
+    data = read_pem(key, "signing key")
+    signing_cert = certificate(cert)
     try:
-        signer = signers.SimpleSigner.load(str(key), str(cert))
-    except Exception as exc:  # pyHanko raises several kinds for a bad or encrypted PEM
-        raise SigningError(f"cannot load the signing key {key} and certificate {cert}: {exc or type(exc).__name__}"
-                           " (unencrypted PEM files are needed)") from None
-    if signer is None:
-        raise SigningError(f"cannot load the signing key {key} and certificate {cert} (unencrypted PEM files are needed)")
-    return Signer(signer, signer.signing_cert.subject.human_friendly)
+        signing_key = load_private_key_from_pemder_data(data, passphrase=None)
+    except Exception as exc:  # pyHanko and cryptography raise several kinds for a bad or encrypted PEM
+        raise SigningError(f"cannot load the signing key {key}: {exc or type(exc).__name__} "
+                           "(an unencrypted PEM key is needed)") from None
+    signer = signers.SimpleSigner(signing_cert=signing_cert, signing_key=signing_key,
+                                  cert_registry=SimpleCertificateStore())
+    return Signer(signer, signing_cert.subject.human_friendly)
 
 
 def sign(data: bytes, signer: Signer, password: str | None, reason: str) -> bytes:
@@ -105,7 +133,8 @@ class NeedsPassword(Exception):
     """The copy is encrypted and no password (or a wrong one) was given."""
 
 
-def verify(data: bytes, password: str | None = None, trust: Path | None = None) -> Verdict:
+def verify(data: bytes, password: str | None = None, trust: Any = None) -> Verdict:
+    """`trust`: the certificate (pdf_sign.certificate) the signer must be; None: report who signed."""
     from pyhanko.pdf_utils.reader import PdfFileReader
 
     _quiet()
@@ -144,15 +173,14 @@ def verify(data: bytes, password: str | None = None, trust: Path | None = None) 
     return verdict
 
 
-def _check(verdict: Verdict, signature: Any, trust: Path | None) -> None:
-    from pyhanko.keys import load_cert_from_pemder
+def _check(verdict: Verdict, signature: Any, trust: Any) -> None:
     from pyhanko.sign.validation import validate_pdf_signature
     from pyhanko.sign.validation.status import SignatureCoverageLevel
     from pyhanko_certvalidator import ValidationContext
 
     signer_cert = signature.signer_cert
     verdict.signer = signer_cert.subject.human_friendly
-    roots = [load_cert_from_pemder(str(trust))] if trust is not None else [signer_cert]
+    roots = [trust] if trust is not None else [signer_cert]
     status = validate_pdf_signature(signature, ValidationContext(trust_roots=roots, allow_fetching=False))
     verdict.intact = bool(status.intact and status.valid)
     verdict.whole_file = status.coverage == SignatureCoverageLevel.ENTIRE_FILE
