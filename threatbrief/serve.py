@@ -33,7 +33,7 @@ from typing import IO, Any, Iterable
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from .atomic import BuildError
-from .diagnostics import Diagnostic, format_text, printable, summary_line
+from .diagnostics import Diagnostic, format_text, has_errors, printable, summary_line
 from .files import NotReadable, read_regular
 from .project import CONFIG_FILE, Project, slug
 
@@ -69,7 +69,7 @@ class Outcome:
 
     @property
     def failed(self) -> bool:
-        return bool(self.error) or any(d.severity.value == "error" for d in self.diagnostics)
+        return bool(self.error) or has_errors(self.diagnostics)
 
 
 class Preview:
