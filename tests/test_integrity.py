@@ -15,9 +15,7 @@ from conftest import REPO, edit, line_of
 
 from threatbrief.diagnostics import format_text
 from threatbrief.integrity import (
-    DEFAULT_CONFIDENCE,
     SHOWN_CHARS,
-    ConfidencePolicy,
     confidence_support,
     evidence_label,
     judgment_origins,
@@ -27,6 +25,7 @@ from threatbrief.integrity import (
     quote_cuts,
 )
 from threatbrief.model import Citation, Registry, Source
+from threatbrief.tradecraft import DEFAULT_CONFIDENCE, ConfidencePolicy
 from threatbrief.pipeline import build, check
 from threatbrief.project import Project
 from threatbrief.quotes import locate, normalize

@@ -19,7 +19,6 @@ holds changed (an edit to one assessment rewrites the first only):
 from __future__ import annotations
 
 import hashlib
-import os
 import sys
 from dataclasses import asdict, dataclass, field, fields
 from functools import lru_cache
@@ -30,6 +29,7 @@ from .dataset import EventRecord
 from .diagnostics import Diagnostic, Severity
 from .model import Registry, Source
 from .suppress import Comment
+from .files import Stamp, code_digest
 from .verify_cache import read_signed, write_signed
 
 FILE_NAME = "results.json"
@@ -38,19 +38,12 @@ STAMPS_FILE = "stamps.json"
 _SOURCE_FIELDS = tuple(f.name for f in fields(Source))  # `asdict` copies deeply: 50 times slower here
 _NOT_KEPT = frozenset({"C001", "S002"})
 
-Stamp = tuple[int, int, int, int]  # inode, size, mtime_ns, ctime_ns
-
-
 @lru_cache(maxsize=1)
 def tool_version() -> str:
     """This tool's code, schemas and templates, and the Python running it: a change voids the file."""
-    from . import __version__, manifest
+    from . import __version__
 
-    return f"{__version__}:{manifest.tree_digest(Path(__file__).parent)}:{sys.version_info[:3]}"
-
-
-def stamp_of(stat: os.stat_result) -> Stamp:
-    return (stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns)
+    return f"{__version__}:{code_digest()}:{sys.version_info[:3]}"
 
 
 @dataclass

@@ -427,7 +427,7 @@ def _check_document(subject: Assessment, doc: YamlDoc, registry: Registry | None
     from .coverage import check_coverage
     from .facts import check_facts
     from .integrity import check_judgments, check_quote_cuts
-    from .tradecraft import check_tradecraft
+    from .conventions import check_tradecraft
 
     problems, locations = check_assessment(subject, doc, registry, library)
     problems += check_facts(subject, doc) + check_coverage(subject, doc, registry)

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field, replace
 
 from .files import NotReadable, read_regular
 from .diagnostics import LOCKED, RULES, Diagnostic, Severity
-from .integrity import CONFIDENCE_LEVELS, DEFAULT_CONFIDENCE, GRADES, ConfidencePolicy, JudgmentSettings
+from .tradecraft import CONFIDENCE_LEVELS, DEFAULT_CONFIDENCE, GRADES, ConfidencePolicy, JudgmentSettings
 from .project import CONFIG_FILE, Project
 
 _TABLES = ("rules", "paths", "judgments", "distribution")

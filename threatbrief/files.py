@@ -8,8 +8,10 @@ without blocking and judged on the open descriptor, and at most `max_bytes` are 
 from __future__ import annotations
 
 import errno
+import hashlib
 import os
 import stat
+from functools import lru_cache
 from pathlib import Path
 
 
@@ -68,3 +70,29 @@ def read_regular_stat(path: Path | str, max_bytes: int, follow: bool = True) -> 
         raise NotReadable(exc.strerror or str(exc)) from None
     finally:
         os.close(fd)
+
+
+Stamp = tuple[int, int, int, int]  # inode, size, mtime_ns, ctime_ns: a file not touched since
+
+
+def stamp_of(status: os.stat_result) -> Stamp:
+    return (status.st_ino, status.st_size, status.st_mtime_ns, status.st_ctime_ns)
+
+
+@lru_cache(maxsize=1)
+def code_digest() -> str:
+    """One digest of the tool's own code, schemas and built-in templates: a change rebuilds everything
+    and voids every cache."""
+    return tree_digest(Path(__file__).parent)
+
+
+def tree_digest(*folders: Path) -> str:
+    h = hashlib.sha256()
+    for folder in folders:
+        if not folder.is_dir():
+            continue
+        for path in sorted(folder.rglob("*")):
+            if path.suffix in (".py", ".json", ".j2", ".css", ".svg") and "__pycache__" not in path.parts:
+                h.update(path.relative_to(folder).as_posix().encode())
+                h.update(hashlib.sha256(path.read_bytes()).digest())
+    return h.hexdigest()

@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import calendar
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 
 from .diagnostics import Diagnostic
 from .model import Assessment, Citation, FuzzyDate, Located, Registry
 from .project import canonical_source_path
+from .tradecraft import CONFIDENCE_LEVELS, ConfidencePolicy, JudgmentSettings, count, grade_span
 
 if TYPE_CHECKING:  # types only: the configuration reads this module's settings without a YAML parser
     from .sources import SourceText
@@ -216,54 +217,6 @@ def is_stale(evidence: Evidence, assessed: date, months: int) -> bool:
 
 # --- Confidence (K005) -----------------------------------------------------------------------
 
-CONFIDENCE_LEVELS = ("low", "moderate", "high")
-GRADES = "ABCDEF"
-
-
-@dataclass(frozen=True)
-class ConfidencePolicy:
-    """What a confidence level needs: `sources` independent origins, `graded` of them graded in
-    `grades`; or else (when `or_graded` is set) `or_graded` origins graded in `grades` alone."""
-
-    sources: int = 0
-    graded: int = 0
-    or_graded: int = 0
-    grades: str = "ABC"
-
-    def met(self, support: "Support") -> bool:
-        graded = support.graded(self.grades)
-        if len(support.origins) >= self.sources and graded >= self.graded:
-            return True
-        return self.or_graded > 0 and graded >= self.or_graded
-
-    def describe(self) -> str:
-        """`3 independent origins, 2 of them graded A–C`; `2 independent origins, or 1 graded A–B`."""
-        span = grade_span(self.grades)
-        if self.graded and self.graded >= self.sources:
-            main = f"{_count(self.graded, 'independent origin')} graded {span}"
-        elif self.sources:
-            main = _count(self.sources, "independent origin") + (f", {self.graded} of them graded {span}" if self.graded else "")
-        else:
-            main = ""
-        other = f"{self.or_graded} graded {span}" if self.or_graded else ""
-        return f"{main}, or {other}" if main and other else main or other or "no particular sources"
-
-
-DEFAULT_CONFIDENCE: dict[str, ConfidencePolicy] = {
-    "low": ConfidencePolicy(),
-    "moderate": ConfidencePolicy(sources=2, or_graded=1, grades="AB"),
-    "high": ConfidencePolicy(sources=3, graded=2, grades="ABC"),
-}
-
-
-@dataclass(frozen=True)
-class JudgmentSettings:
-    """The `[judgments]` table of threatbrief.toml (config.py reads and validates it)."""
-
-    stale_after_months: int = 12
-    confidence: dict[str, ConfidencePolicy] = field(default_factory=lambda: dict(DEFAULT_CONFIDENCE))
-
-
 @dataclass(frozen=True)
 class Support:
     """The independent origins behind a judgment and the grade of each (None: not graded)."""
@@ -297,20 +250,6 @@ def supported_level(support: Support, policies: dict[str, ConfidencePolicy]) -> 
             break
         best = level
     return best
-
-
-def grade_span(grades: str) -> str:
-    """`A–C` for "ABC", `A, C` for "AC", `B` for "B"."""
-    ordered = sorted(set(grades))
-    if len(ordered) > 2 and "".join(ordered) in GRADES:
-        return f"{ordered[0]}–{ordered[-1]}"
-    if len(ordered) == 2 and "".join(ordered) in GRADES:
-        return f"{ordered[0]}–{ordered[1]}"
-    return ", ".join(ordered)
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}{'s' * (n != 1)}"
 
 
 # --- Quotes cut from their sentence (K003) ---------------------------------------------------
@@ -462,7 +401,7 @@ def check_judgments(assessment: Assessment, doc: YamlDoc, registry: Registry | N
             problems.append(doc.diagnostic(
                 ("key_judgments", i, "text"), "K004",
                 f"key judgment {i + 1}'s newest evidence is from {evidence.published} (sources/{evidence.source}), "
-                f"more than {_count(months, 'month')} before the assessment's date ({assessment.date})",
+                f"more than {count(months, 'month')} before the assessment's date ({assessment.date})",
                 "cite more recent reporting, or say in the judgment why the older evidence still holds "
                 "(the window is stale_after_months in the [judgments] table of threatbrief.toml)"))
         policy = settings.confidence.get(kj.confidence)
@@ -472,7 +411,7 @@ def check_judgments(assessment: Assessment, doc: YamlDoc, registry: Registry | N
         if policy.met(support):
             continue
         span = grade_span(policy.grades)
-        has = f"{_count(len(support.origins), 'independent origin')}, {support.graded(policy.grades)} graded {span}"
+        has = f"{count(len(support.origins), 'independent origin')}, {support.graded(policy.grades)} graded {span}"
         listed = "; ".join(f"{describe_origin(o, via, registry)} ({support.grades[o] or 'not graded'})"
                            for o, via in support.origins.items())
         level = supported_level(support, settings.confidence)

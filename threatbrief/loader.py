@@ -23,7 +23,7 @@ from .model import (
 from .files import NotReadable, read_regular
 from .limits import (MAX_CITATIONS, MAX_DATASET_BYTES, MAX_DATASET_CITATIONS, MAX_REGISTRY_BYTES, MAX_SOURCE_BYTES,
                      YEAR_MAX, YEAR_MIN)
-from .project import Project, canonical_source_path, slug
+from .project import PathRefused, Project, canonical_source_path, confine, slug
 from .yamlfile import JsonPath, YamlDoc, load_yaml
 
 
@@ -81,8 +81,6 @@ def _with_sha256_hint(problem: Diagnostic, doc: YamlDoc, project: Project) -> Di
     path = raw.get("path") if isinstance(raw, dict) else None
     if not isinstance(path, str):
         return problem
-    from .sources import PathRefused, confine
-
     try:
         data = read_regular(confine(project, canonical_source_path(path)), MAX_SOURCE_BYTES)
     except (PathRefused, NotReadable):

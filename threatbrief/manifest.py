@@ -154,19 +154,6 @@ class Fingerprints:
         return digest
 
 
-def tree_digest(*folders: Path) -> str:
-    """One digest for the tool's own code, schemas and built-in templates: a change rebuilds everything."""
-    h = hashlib.sha256()
-    for folder in folders:
-        if not folder.is_dir():
-            continue
-        for path in sorted(folder.rglob("*")):
-            if path.suffix in (".py", ".json", ".j2", ".css", ".svg") and "__pycache__" not in path.parts:
-                h.update(path.relative_to(folder).as_posix().encode())
-                h.update(hashlib.sha256(path.read_bytes()).digest())
-    return h.hexdigest()
-
-
 def stale_reasons(target: Target | None, inputs: dict[str, str], output_digest: str) -> list[str]:
     """Why an output must be rebuilt; empty when it is up to date."""
     if target is None:

@@ -84,13 +84,14 @@ class BuildPlan:
         """`dataset`: which of DATASET_OUTPUTS to judge (default: those of `formats` and the exports
         when every assessment is built, none when `names` picks some)."""
         from . import __version__
+        from .files import code_digest
         from .project import CONFIG_FILE, PDF_VARIANT
 
         manifest_path = project.output_dir() / manifest.FILE_NAME  # refuses a symlinked reports/
         previous, notice = manifest.load(manifest_path)
         fp = manifest.Fingerprints(project, previous.files)
         common = {
-            "<tool>": f"{__version__}:{manifest.tree_digest(Path(__file__).parent)}",
+            "<tool>": f"{__version__}:{code_digest()}",
             "<settings>": f"pdf_variant={PDF_VARIANT}",
         }
         for path in [project.root / CONFIG_FILE, *_template_files(project)]:

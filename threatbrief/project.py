@@ -7,6 +7,7 @@ into `reports/`, which must be a real directory of the project, never a symbolic
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -186,6 +187,77 @@ class Project:
             wanted = set(names)
             files = [f for f in files if f.stem in wanted or slug(f.stem) in wanted]
         return files
+
+
+# --- The fence around sources/ ------------------------------------------------------------------
+
+class PathRefused(ValueError):
+    """A source path that is not a plain relative path inside sources/."""
+
+
+def confine(project: Project, relative: str, base: str | None = None) -> Path:
+    """Resolve `relative` inside sources/, refusing anything that could leave it.
+
+    A symbolic link may point elsewhere inside sources/, or into a directory the project opted
+    in to (`[paths] allow_outside`); a `sources/` that is itself a link out of the project is
+    refused like any other link out. `base`: sources/ resolved, when the caller already knows it.
+    """
+    return Path(confined(project, relative, base))
+
+
+def confined(project: Project, relative: str, base: str | None = None) -> str:
+    """`confine` as a string, for the many calls that only open the file."""
+    parts = source_parts(relative)
+    base = base or os.path.realpath(project.sources_dir)
+    simple = os.path.join(base, *parts)
+    if not _has_link(base, parts):  # the common case: a string, one lstat a part
+        if not is_under(base, str(project.root)) and not any(is_under(simple, str(d)) for d in project.allowed_outside):
+            raise PathRefused("resolves outside the project (sources/ is a symbolic link)")
+        return simple
+    resolved_base = project.sources_dir.resolve()
+    try:
+        resolved = (resolved_base / PurePosixPath(*parts)).resolve()
+    except (OSError, RuntimeError):
+        raise PathRefused("is a loop of symbolic links") from None
+    if any(resolved.is_relative_to(d) for d in project.allowed_outside):
+        return str(resolved)
+    if not resolved.is_relative_to(resolved_base):
+        raise PathRefused("resolves outside sources/ (through a symbolic link)")
+    if not resolved.is_relative_to(project.root):
+        raise PathRefused("resolves outside the project (sources/ is a symbolic link)")
+    return str(resolved)
+
+
+def source_parts(relative: str) -> tuple[str, ...]:
+    """The parts of a source path as written, refusing what could leave sources/ by its spelling."""
+    if not relative or relative != relative.strip():
+        raise PathRefused("is empty or has surrounding spaces")
+    if "\\" in relative or "\x00" in relative:
+        raise PathRefused("contains a backslash or NUL byte")
+    if len(relative) > 1 and relative[1] == ":":
+        raise PathRefused("is absolute; write it relative to sources/")
+    if "/" not in relative and relative not in (".", ".."):
+        parts: tuple[str, ...] = (relative,)  # a file directly in sources/: most are
+    else:
+        parts = PurePosixPath(relative).parts
+        if relative.startswith("/"):
+            raise PathRefused("is absolute; write it relative to sources/")
+        if ".." in parts:
+            raise PathRefused("contains '..'; write it relative to sources/")
+    return parts
+
+
+def _has_link(base: str, parts: tuple[str, ...]) -> bool:
+    path = base
+    for part in parts:
+        path = os.path.join(path, part)
+        if os.path.islink(path):
+            return True
+    return False
+
+
+def is_under(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip("/") + "/")
 
 
 def _readlink(path: Path) -> str:

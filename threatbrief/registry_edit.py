@@ -24,7 +24,7 @@ from .files import NotReadable, read_regular
 from .limits import MAX_REGISTRY_BYTES, MAX_SOURCE_BYTES
 from .placeholders import placeholder
 from .project import Project, canonical_source_path
-from .sources import PathRefused, confine
+from .project import PathRefused, confine
 from .tradecraft import TLP_ORDER
 from .yamlfile import YamlDoc, parse_yaml
 

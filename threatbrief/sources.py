@@ -10,18 +10,17 @@ from bisect import bisect_right
 from collections import OrderedDict
 from dataclasses import dataclass
 from functools import cached_property
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from .diagnostics import Diagnostic
 from .extract import Extractor, NoText, extractor_for
 from .extract.cache import ExtractionCache
-from .files import IsLink, NotReadable, read_regular_stat
+from .files import IsLink, NotReadable, Stamp, read_regular_stat, stamp_of
 from .limits import MAX_SOURCE_BYTES
 from .model import Located, Registry
-from .project import Project
-from .check_cache import ResultsCache, stamp_of
+from .project import PathRefused, Project, confined, is_under, source_parts
 from .verify_cache import VerificationCache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:  # imported where used: a check whose findings are all reused matches no quote
     from .quotes import Folded, Normalized
@@ -110,86 +109,43 @@ class SourceRecord:
     code: str = ""
     message: str = ""
     upgraded: tuple[str, str] | None = None
-    stamp: tuple[int, int, int, int] | None = None  # of the file when it was read (check_cache.stamp_of)
+    stamp: tuple[int, int, int, int] | None = None  # of the file when it was read (files.stamp_of)
 
 
-class PathRefused(ValueError):
-    """A source path that is not a plain relative path inside sources/."""
+class SourceStamps(Protocol):
+    """Each source's sha256 while the stamp of its file holds: what the library asks of the
+    results cache (check_cache.ResultsCache), so that a re-check need not read unchanged sources."""
+
+    folder: Path | None  # None: nothing is remembered
+    stamps: dict[str, list[Any]]  # source path -> [*stamp, sha256]
+
+    def sha_if_unchanged(self, relative: str, stamp: Stamp) -> str | None: ...
+
+    def remember_source(self, relative: str, stamp: Stamp, sha256: str) -> None: ...
 
 
-def confine(project: Project, relative: str, base: str | None = None) -> Path:
-    """Resolve `relative` inside sources/, refusing anything that could leave it.
+class _NoStamps:
+    """No results cache: every source is read."""
 
-    A symbolic link may point elsewhere inside sources/, or into a directory the project opted
-    in to (`[paths] allow_outside`); a `sources/` that is itself a link out of the project is
-    refused like any other link out. `base`: sources/ resolved, when the caller already knows it.
-    """
-    return Path(_confined(project, relative, base))
+    folder = None
+    stamps: dict[str, list[Any]] = {}
 
+    def sha_if_unchanged(self, relative: str, stamp: Stamp) -> str | None:
+        return None
 
-def _confined(project: Project, relative: str, base: str | None = None) -> str:
-    parts = _parts(relative)
-    base = base or os.path.realpath(project.sources_dir)
-    simple = os.path.join(base, *parts)
-    if not _has_link(base, parts):  # the common case: a string, one lstat a part
-        if not _under(base, str(project.root)) and not any(_under(simple, str(d)) for d in project.allowed_outside):
-            raise PathRefused("resolves outside the project (sources/ is a symbolic link)")
-        return simple
-    resolved_base = project.sources_dir.resolve()
-    try:
-        resolved = (resolved_base / PurePosixPath(*parts)).resolve()
-    except (OSError, RuntimeError):
-        raise PathRefused("is a loop of symbolic links") from None
-    if any(resolved.is_relative_to(d) for d in project.allowed_outside):
-        return str(resolved)
-    if not resolved.is_relative_to(resolved_base):
-        raise PathRefused("resolves outside sources/ (through a symbolic link)")
-    if not resolved.is_relative_to(project.root):
-        raise PathRefused("resolves outside the project (sources/ is a symbolic link)")
-    return str(resolved)
-
-
-def _parts(relative: str) -> tuple[str, ...]:
-    """The parts of a source path as written, refusing what could leave sources/ by its spelling."""
-    if not relative or relative != relative.strip():
-        raise PathRefused("is empty or has surrounding spaces")
-    if "\\" in relative or "\x00" in relative:
-        raise PathRefused("contains a backslash or NUL byte")
-    if len(relative) > 1 and relative[1] == ":":
-        raise PathRefused("is absolute; write it relative to sources/")
-    if "/" not in relative and relative not in (".", ".."):
-        parts: tuple[str, ...] = (relative,)  # a file directly in sources/: most are
-    else:
-        parts = PurePosixPath(relative).parts
-        if relative.startswith("/"):
-            raise PathRefused("is absolute; write it relative to sources/")
-        if ".." in parts:
-            raise PathRefused("contains '..'; write it relative to sources/")
-    return parts
-
-
-def _has_link(base: str, parts: tuple[str, ...]) -> bool:
-    path = base
-    for part in parts:
-        path = os.path.join(path, part)
-        if os.path.islink(path):
-            return True
-    return False
-
-
-def _under(path: str, folder: str) -> bool:
-    return path == folder or path.startswith(folder.rstrip("/") + "/")
+    def remember_source(self, relative: str, stamp: Stamp, sha256: str) -> None:
+        pass
 
 
 class SourceLibrary:
     """Reads each source once per run; every problem becomes a Diagnostic at the citing place."""
 
     def __init__(self, project: Project, cache: ExtractionCache | None = None,
-                 verified: VerificationCache | None = None, stamps: ResultsCache | None = None) -> None:
+                 verified: VerificationCache | None = None, stamps: SourceStamps | None = None) -> None:
         self.project = project
         self.cache = cache or ExtractionCache.for_project(project.cache_dir())
         self.verified = verified or VerificationCache.disabled()  # where quotes were found before
-        self.stamps = stamps or ResultsCache.disabled()  # sources' hashes while their stamps hold
+        self.stamps: SourceStamps = stamps or _NoStamps()  # sources' hashes while their stamps hold
         self._stamps: dict[str, tuple[int, int, int, int]] = {}  # of the sources read here
         self._unread: dict[str, SourceRecord | None] = {}  # known by their stamps, not read
         self.max_chars: int | None = None  # keep at most this much source text (None: all)
@@ -243,7 +199,7 @@ class SourceLibrary:
                     continue
                 try:
                     found = os.stat(relative, dir_fd=folder, follow_symlinks=False)
-                    _parts(relative)
+                    source_parts(relative)
                 except (OSError, ValueError):
                     continue
                 if stat.S_ISLNK(found.st_mode) or not isinstance(entry, list) or len(entry) != 5 \
@@ -283,12 +239,12 @@ class SourceLibrary:
             found = os.lstat(os.path.join(self._base, relative))
             if not stat.S_ISLNK(found.st_mode):
                 return stamp_of(found)
-        return stamp_of(os.stat(_confined(self.project, relative, self._base)))
+        return stamp_of(os.stat(confined(self.project, relative, self._base)))
 
     @cached_property
     def _base_inside(self) -> bool:
         """Whether sources/, resolved, lies in the project (else every path goes through `confine`)."""
-        return _under(self._base, str(self.project.root))
+        return is_under(self._base, str(self.project.root))
 
     @cached_property
     def _base(self) -> str:
@@ -342,10 +298,10 @@ class SourceLibrary:
             try:  # a file directly in sources/, itself no link (most): opened without a look first
                 if "/" in relative or not self._base_inside:
                     raise IsLink
-                file = os.path.join(self._base, *_parts(relative))
+                file = os.path.join(self._base, *source_parts(relative))
                 raw, status = read_regular_stat(file, MAX_SOURCE_BYTES, follow=False)
             except IsLink:  # resolved, and judged where it leads
-                file = _confined(self.project, relative, self._base)
+                file = confined(self.project, relative, self._base)
                 raw, status = read_regular_stat(file, MAX_SOURCE_BYTES)
         except PathRefused as exc:
             self._problems[relative] = ("S001", f"source path {relative!r} {exc}")

@@ -3,13 +3,9 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:  # the tables are read by every build's plan; only check needs the rest
-    from .diagnostics import Diagnostic
-    from .model import Assessment, Registry
-    from .yamlfile import YamlDoc
+from typing import Protocol
 
 # ICD 203 estimative language: each band has two equivalent terms.
 LIKELIHOOD_BANDS: list[tuple[str, tuple[str, str]]] = [
@@ -95,30 +91,74 @@ def _patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
     return terms, re.compile(r"\b(" + "|".join(HEDGES) + r")\b", re.IGNORECASE)
 
 
-def check_tradecraft(assessment: Assessment, doc: YamlDoc, registry: Registry | None) -> list[Diagnostic]:
-    from .diagnostics import Diagnostic
+# --- Confidence: what each level needs (K005, configurable in threatbrief.toml [judgments]) ---
 
-    problems = []
-    for i, kj in enumerate(assessment.key_judgments):
-        band = BAND_OF_TERM[kj.likelihood]
-        for term, other in estimative_terms(kj.text):
-            if other != band:
-                problems.append(doc.diagnostic(
-                    ("key_judgments", i, "text"), "T001",
-                    f"key judgment {i + 1} declares {likelihood_label(kj.likelihood)} but its text says {term!r} ({other})",
-                    "use the declared term, or change 'likelihood' to the band the text means"))
-        for word in hedges(kj.text):
-            problems.append(doc.diagnostic(
-                ("key_judgments", i, "text"), "T002",
-                f"key judgment {i + 1} hedges with {word!r}, which has no probability band",
-                f"state the likelihood with the declared term ({kj.likelihood})"))
-    if registry is not None:
-        level = TLP_ORDER.index(assessment.tlp)
-        for citation in assessment.citations:
-            source = registry.sources.get(citation.source)
-            if source is not None and source.tlp and TLP_ORDER.index(source.tlp) > level:
-                problems.append(Diagnostic(
-                    assessment.path, *citation.source_mark, "T003",
-                    f"sources/{citation.source} is {source.tlp}, stricter than this assessment's {assessment.tlp}",
-                    f"raise the assessment to {source.tlp}, or cite a source releasable at {assessment.tlp}"))
-    return problems
+class Support(Protocol):
+    """The independent origins behind a judgment (integrity.Support)."""
+
+    origins: dict[str, list[str]]
+
+    def graded(self, grades: str) -> int: ...
+
+
+CONFIDENCE_LEVELS = ("low", "moderate", "high")
+GRADES = "ABCDEF"
+
+
+@dataclass(frozen=True)
+class ConfidencePolicy:
+    """What a confidence level needs: `sources` independent origins, `graded` of them graded in
+    `grades`; or else (when `or_graded` is set) `or_graded` origins graded in `grades` alone."""
+
+    sources: int = 0
+    graded: int = 0
+    or_graded: int = 0
+    grades: str = "ABC"
+
+    def met(self, support: Support) -> bool:
+        graded = support.graded(self.grades)
+        if len(support.origins) >= self.sources and graded >= self.graded:
+            return True
+        return self.or_graded > 0 and graded >= self.or_graded
+
+    def describe(self) -> str:
+        """`3 independent origins, 2 of them graded A–C`; `2 independent origins, or 1 graded A–B`."""
+        span = grade_span(self.grades)
+        if self.graded and self.graded >= self.sources:
+            main = f"{count(self.graded, 'independent origin')} graded {span}"
+        elif self.sources:
+            main = count(self.sources, "independent origin") + (f", {self.graded} of them graded {span}" if self.graded else "")
+        else:
+            main = ""
+        other = f"{self.or_graded} graded {span}" if self.or_graded else ""
+        return f"{main}, or {other}" if main and other else main or other or "no particular sources"
+
+
+DEFAULT_CONFIDENCE: dict[str, ConfidencePolicy] = {
+    "low": ConfidencePolicy(),
+    "moderate": ConfidencePolicy(sources=2, or_graded=1, grades="AB"),
+    "high": ConfidencePolicy(sources=3, graded=2, grades="ABC"),
+}
+
+
+@dataclass(frozen=True)
+class JudgmentSettings:
+    """The `[judgments]` table of threatbrief.toml (config.py reads and validates it)."""
+
+    stale_after_months: int = 12
+    confidence: dict[str, ConfidencePolicy] = field(default_factory=lambda: dict(DEFAULT_CONFIDENCE))
+
+
+
+def grade_span(grades: str) -> str:
+    """`A–C` for "ABC", `A, C` for "AC", `B` for "B"."""
+    ordered = sorted(set(grades))
+    if len(ordered) > 2 and "".join(ordered) in GRADES:
+        return f"{ordered[0]}–{ordered[-1]}"
+    if len(ordered) == 2 and "".join(ordered) in GRADES:
+        return f"{ordered[0]}–{ordered[1]}"
+    return ", ".join(ordered)
+
+
+def count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'s' * (n != 1)}"
