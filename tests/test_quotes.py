@@ -135,10 +135,10 @@ def reference(text: str) -> str:
     # no space beside a CJK character ("中国\n公民" is "中国公民"), unless a mark follows it
     return "".join(c for k, c in enumerate(text) if not (
         c == " " and not (k + 1 < len(text) and _attaches(text[k + 1]))
-        and (k and _cjk(text[k - 1]) or k + 1 < len(text) and _cjk(text[k + 1]))))
+        and (k and is_cjk(text[k - 1]) or k + 1 < len(text) and is_cjk(text[k + 1]))))
 
 
-def _cjk(c: str) -> bool:
+def is_cjk(c: str) -> bool:
     return bool(_SPACELESS.match(c)) and not c.isdecimal() or "\u3001" <= c <= "\u303f"
 
 

@@ -320,7 +320,7 @@ def test_verifiable_length_counts_chinese_characters_twice() -> None:
 MIXED_ALPHABET = "中国 \n\t\u3000，,。（ｶﾞ１1a-/“\u200bی ي\u0654ک٤۴ـ\u200c\u0301\u3099ﹰ"
 
 
-def _cjk(ch: str) -> bool:
+def is_cjk(ch: str) -> bool:
     """Beside this character (as normalized), whitespace goes: a script without spaces, or CJK punctuation."""
     return bool(re.match(r"[\u3001-\u303f\u3040-\u30ff\u4e00-\u9fff]", ch))
 
@@ -364,8 +364,8 @@ def reference(text: str) -> str:
         if c == " ":
             left, right = (out[k - 1] if k else None), (out[k + 1] if k + 1 < len(out) else None)
             if not (right and _attaches(right[0])) and (
-                    left and (_cjk(left[0]) or _full_width_punctuation(left[2]))
-                    or right and (_cjk(right[0]) or _full_width_punctuation(right[1]))):
+                    left and (is_cjk(left[0]) or _full_width_punctuation(left[2]))
+                    or right and (is_cjk(right[0]) or _full_width_punctuation(right[1]))):
                 continue
         kept.append(c)
     return "".join(kept)
@@ -430,4 +430,4 @@ def test_generated_cjk_class_matches_what_quotes_computes() -> None:
         pytest.skip("tables generated for another Unicode version: quotes.py computes them itself")
     assert unicode_tables.CJK_CLASS == quotes._compute_cjk_class()
     # what the first pass translates one for one is never a CJK character, before or after
-    assert not any(quotes._cjk(chr(c)) or quotes._cjk(v) for c, v in quotes._TRANSLATE.items())
+    assert not any(quotes.is_cjk(chr(c)) or quotes.is_cjk(v) for c, v in quotes._TRANSLATE.items())

@@ -163,7 +163,7 @@ def _cjk_pattern() -> re.Pattern[str]:
 
 
 @lru_cache(maxsize=8192)
-def _cjk(ch: str) -> bool:
+def is_cjk(ch: str) -> bool:
     """Whether whitespace beside `ch` is removed (see `_compute_cjk_class`)."""
     return ch >= "\u0e00" and _cjk_pattern().match(ch) is not None
 
@@ -176,16 +176,16 @@ def _removes_gap(text: str, start: int, end: int) -> bool:
     if end < len(text):
         if _attaches(after := text[end]):
             return False
-        if _cjk(after):
+        if is_cjk(after):
             return True
     if start == 0:
         return False
     if not _attaches(before := text[start - 1]):
-        return _cjk(before)
+        return is_cjk(before)
     base = start - 1
     while base > 0 and _attaches(text[base]):
         base -= 1
-    return _cjk(_fold(text[base:start])[-1:] or " ")
+    return is_cjk(_fold(text[base:start])[-1:] or " ")
 
 
 def _has_cjk(text: str) -> bool:
@@ -486,7 +486,7 @@ def quote_parts(quote: str) -> list[str]:
 
 def verifiable_length(quote: str) -> int:
     """Characters a quote has to be verified by, for the 12-character minimum (C002): each CJK
-    (spaceless-script, see _SPACELESS/_cjk) character counts twice, since six characters of
+    (spaceless-script, see _SPACELESS/is_cjk) character counts twice, since six characters of
     Chinese say as much as a short English clause.
 
     Counted on the normalized, stripped quote; a digit counts once in any script ("造成2名中国公民受伤"
@@ -753,7 +753,7 @@ _ARABIC_LETTER = re.compile(r"[\u0620-\u063f\u0641-\u064a\u066e\u066f\u0671-\u06
 def _closes(left: str, right: str) -> bool:
     """Whether normalization removes whitespace between `left` and `right` (`_removes_gap`);
     never said of a mark, which depends on the character before it."""
-    return not _attaches(left) and not _attaches(right) and (_cjk(left) or _cjk(right))
+    return not _attaches(left) and not _attaches(right) and (is_cjk(left) or is_cjk(right))
 
 
 @lru_cache(maxsize=4096)

@@ -300,13 +300,13 @@ def passage(citations: list[Citation], located: Located, text: str, source: Sour
 def _close_cjk_gaps(segments: list[tuple[str, bool]]) -> list[tuple[str, bool]]:
     """Line breaks and spaces that extraction left between Chinese (or Japanese) characters, which
     the matcher ignores, taken out of the passage as shown: a reader sees "中国公民", not "中国公 民"."""
-    from .quotes import _cjk
+    from .quotes import is_cjk
 
     def gap(text: str, start: int, end: int) -> bool:
-        return 0 < start and end < len(text) and _cjk(text[start - 1]) and _cjk(text[end])
+        return 0 < start and end < len(text) and is_cjk(text[start - 1]) and is_cjk(text[end])
 
     joined = "".join(text for text, _ in segments)
-    if not any(_cjk(ch) for ch in joined):
+    if not any(is_cjk(ch) for ch in joined):
         return segments
     keep = [True] * len(joined)
     for match in re.finditer(r"\s+", joined):
