@@ -4,7 +4,7 @@
 
 Loads the shipped assessments as the build does, pools their incidents (an incident shared by
 several assessments, same id, counted once) and draws them with the build's own code
-(threatbrief.charts): the timeline as the briefings draw it, and the count of attacks per year,
+(threatbrief.publish.charts): the timeline as the briefings draw it, and the count of attacks per year,
 which the shipped briefings, each with a handful of events, leave out in favour of the timeline.
 Writes timeline.png and frequency.png, prints each chart's note, and how long the charts took.
 """
@@ -19,7 +19,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from threatbrief.charts import draw, frequency_chart, timeline_chart  # noqa: E402
+from threatbrief.publish.charts import draw, frequency_chart, timeline_chart  # noqa: E402
 from threatbrief.model import Incident  # noqa: E402
 from threatbrief.pipeline import check  # noqa: E402
 from threatbrief.project import Project  # noqa: E402

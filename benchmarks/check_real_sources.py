@@ -140,7 +140,7 @@ def render(html_text: str, cached: Path) -> bool:
 
 def extract(path: Path) -> tuple[str, set[str], int]:
     """The extracted text; for a PDF, the words hyphenated across lines (joined) and the page count."""
-    from threatbrief.extract import extractor_for
+    from threatbrief.sources.extract import extractor_for
 
     data = path.read_bytes()
     text = extractor_for(path.suffix).extract(data).text

@@ -269,7 +269,7 @@ def main() -> int:
     if not args.runs:
         return 0
     rows = timings(out, wheel, venv, snapshots, args.runs, args.warmup)
-    installed = list(site_packages(venv).glob("threatbrief/__pycache__/*.pyc"))
+    installed = list(site_packages(venv).glob("threatbrief/**/__pycache__/*.pyc"))
     flags = shlex.join(a for a in sys.argv[1:] if a != "--readme" and not a.startswith("--out") and a != str(args.out))
     block = "\n".join([
         f"`.venv/bin/python benchmarks/new_project.py{' ' + flags if flags else ''}` — {pyc_note()}; the installed "

@@ -31,7 +31,7 @@ incident dataset, each paired run by run with an anchor.
                overview's HTML and PDF and the three exports (each must be written), against bare
                WeasyPrint rendering the reports/overview.html it wrote, in a fresh process
                (`weasyprint.HTML(filename=..., base_url=OUT/).write_pdf(pdf_variant="pdf/ua-1")`);
-     overview  threatbrief's own PDF step (`threatbrief.pdf.render_pdf`, as the build calls it) on the
+     overview  threatbrief's own PDF step (`threatbrief.publish.pdf.render_pdf`, as the build calls it) on the
      PDF       same reports/overview.html in a fresh process, against the same bare WeasyPrint run;
      no-op     `build.py -C OUT build -j 1` right after: nothing to do ("everything up to date"),
                against `python -c pass`;
@@ -527,7 +527,7 @@ for path in sorted(root.glob("sources/*.txt")):
 BARE_WEASYPRINT = r"""import sys, weasyprint
 weasyprint.HTML(filename=sys.argv[1], base_url=sys.argv[2]).write_pdf(sys.argv[3], pdf_variant="pdf/ua-1")"""
 THREATBRIEF_PDF = r"""import pathlib, sys
-from threatbrief.pdf import render_pdf
+from threatbrief.publish.pdf import render_pdf
 pdf, refused = render_pdf(pathlib.Path(sys.argv[1]).read_text(encoding="utf-8"), pathlib.Path(sys.argv[2]), "2025-12-31")
 pathlib.Path(sys.argv[3]).write_bytes(pdf)"""
 
@@ -544,15 +544,16 @@ def step(name, fn):
     steps.append({"step": name, "seconds": seconds, "peak_mb": peak()})
     return value
 def imports():
-    import threatbrief.pipeline, threatbrief.overview, threatbrief.charts, threatbrief.render, threatbrief.export
-    import threatbrief.pdf, stix2, matplotlib.pyplot
+    import threatbrief.pipeline, threatbrief.publish.overview, threatbrief.publish.charts, threatbrief.publish.render
+    import threatbrief.publish.export
+    import threatbrief.publish.pdf, stix2, matplotlib.pyplot
 step("imports (threatbrief, matplotlib, WeasyPrint, stix2)", imports)
 from threatbrief.project import Project
 from threatbrief.pipeline import check, _dataset_day
-from threatbrief.overview import overview_charts, overview_html
-from threatbrief.render import environment
-from threatbrief.pdf import render_pdf
-from threatbrief import export
+from threatbrief.publish.overview import overview_charts, overview_html
+from threatbrief.publish.render import environment
+from threatbrief.publish.pdf import render_pdf
+from threatbrief.publish import export
 project = Project.at(root)
 result = step("check() (registry, incidents/, assessment)", lambda: check(project))
 assert result.ok, [str(d) for d in result.diagnostics if d.severity.value == "error"][:5]
@@ -651,7 +652,7 @@ def main() -> None:
         "weasyprint": [python, "-c", BARE_WEASYPRINT, str(reports / "overview.html"), f"{out}{os.sep}",
                        str(anchors / "weasyprint.pdf")],
         "overview PDF": [python, "-c", THREATBRIEF_PDF, str(reports / "overview.html"), str(out),
-                         str(anchors / "threatbrief.pdf")],
+                         str(anchors / "threatbrief.publish.pdf")],
         "no-op": tool + ["build", "-j", "1"],
         "pass": [python, "-c", "pass"],
     }
@@ -689,7 +690,7 @@ def main() -> None:
     pages = pdf_pages(reports / "overview.pdf")
     anchor_pages = pdf_pages(anchors / "weasyprint.pdf")
     results["overview PDF"] = series("overview PDF", "weasyprint", args.cold_runs)
-    step_pages = pdf_pages(anchors / "threatbrief.pdf")
+    step_pages = pdf_pages(anchors / "threatbrief.publish.pdf")
     if len({pages, anchor_pages, step_pages}) != 1:
         print(f"note: the overview PDF has {pages} pages as built, {step_pages} from threatbrief's PDF step and "
               f"{anchor_pages} from bare WeasyPrint", flush=True)

@@ -148,8 +148,8 @@ def table_row(measure: str, result: Paired, target: str = "") -> str:
 
 def pyc_note() -> str:
     """Whether the package's modules had compiled bytecode for this run (it changes start-up)."""
-    cached = list((REPO / "threatbrief").glob("__pycache__/*.pyc"))
-    state = f"with .pyc files ({len(cached)} in threatbrief/__pycache__)" if cached else "without .pyc files"
+    cached = list((REPO / "threatbrief").glob("**/__pycache__/*.pyc"))
+    state = f"with .pyc files ({len(cached)} under threatbrief/)" if cached else "without .pyc files"
     dont = " PYTHONDONTWRITEBYTECODE=1," if os.environ.get("PYTHONDONTWRITEBYTECODE") else ""
     return f"{os.cpu_count()} cores,{dont} package {state}"
 

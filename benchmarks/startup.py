@@ -93,7 +93,7 @@ def main() -> int:
         "",
         f"The no-op build: {noop.splitlines()[-1]}. `check`: {checked.splitlines()[-1]}.",
     ])
-    compiled = any((REPO / "threatbrief").glob("__pycache__/*.pyc"))
+    compiled = any((REPO / "threatbrief").glob("**/__pycache__/*.pyc"))
     publish("startup" if compiled else "startup_nopyc", block, args.readme)
     return 0
 

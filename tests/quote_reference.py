@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from threatbrief.quotes import _DROP, _FOLD, find, find_typographic, find_verbatim, locate, normalize
+from threatbrief.sources.quotes import _DROP, _FOLD, find, find_typographic, find_verbatim, locate, normalize
 
 LINE_BREAKS = "\n\r\f\v\x1c\x1d\x1e\x85\u2028\u2029"  # where str.splitlines breaks
 

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from conftest import edit, line_of
 
-from threatbrief.charts import build_charts, casualties_table
-from threatbrief.facts import casualty_supported, count_supported, sentences
-from threatbrief.loader import load_assessment
+from threatbrief.publish.charts import build_charts, casualties_table
+from threatbrief.check.facts import casualty_supported, count_supported, sentences
+from threatbrief.load.loader import load_assessment
 from threatbrief.model import FuzzyDate, Incident
 from threatbrief.pipeline import build, check
 from threatbrief.project import Project

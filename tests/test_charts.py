@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from threatbrief.charts import (
+from threatbrief.publish.charts import (
     UNDATED,
     build_charts,
     casualties_table,
@@ -105,15 +105,15 @@ def test_places_by_country_and_province() -> None:
 
 
 def _plot():
-    from threatbrief.charts import Plot, _draw_bars
+    from threatbrief.publish.charts import Plot, _draw_bars
 
     table = frequency_table([incident("2022"), incident("2024"), incident("2024", target="hotel")])
     return Plot(_draw_bars, (6.4, 2.8), (table, False, "Target type", "Attacks"))
 
 
 def _fresh_cache(tmp_path, monkeypatch):
-    from threatbrief import charts
-    from threatbrief.charts import ChartCache
+    from threatbrief.publish import charts
+    from threatbrief.publish.charts import ChartCache
 
     monkeypatch.setattr(charts, "_memo", type(charts._memo)())  # this test's own per-process memo
     drawn = []
@@ -123,8 +123,8 @@ def _fresh_cache(tmp_path, monkeypatch):
 
 
 def test_a_chart_is_drawn_once_then_read_from_memo_and_disk(tmp_path, monkeypatch) -> None:
-    from threatbrief import charts
-    from threatbrief.charts import ChartCache, chart_key, draw, render
+    from threatbrief.publish import charts
+    from threatbrief.publish.charts import ChartCache, chart_key, draw, render
 
     cache, drawn = _fresh_cache(tmp_path, monkeypatch)
     plot = _plot()
@@ -143,7 +143,7 @@ def test_a_chart_is_drawn_once_then_read_from_memo_and_disk(tmp_path, monkeypatc
 def test_other_data_code_or_settings_make_another_key() -> None:
     from dataclasses import replace
 
-    from threatbrief.charts import chart_key
+    from threatbrief.publish.charts import chart_key
 
     plot = _plot()
     table = plot.args[0]
@@ -155,8 +155,8 @@ def test_other_data_code_or_settings_make_another_key() -> None:
 
 def test_a_forged_chart_in_the_cache_never_reaches_a_briefing(tmp_path, monkeypatch) -> None:
     """An image committed into .threatbrief/cache/charts/ without this user's key is ignored and replaced."""
-    from threatbrief import charts
-    from threatbrief.charts import chart_key, render
+    from threatbrief.publish import charts
+    from threatbrief.publish.charts import chart_key, render
 
     cache, drawn = _fresh_cache(tmp_path, monkeypatch)
     plot = _plot()
@@ -182,8 +182,8 @@ def test_a_forged_chart_in_the_cache_never_reaches_a_briefing(tmp_path, monkeypa
 def test_a_valid_entry_under_another_key_or_damaged_is_ignored(tmp_path, monkeypatch) -> None:
     from dataclasses import replace
 
-    from threatbrief import charts
-    from threatbrief.charts import chart_key, render
+    from threatbrief.publish import charts
+    from threatbrief.publish.charts import chart_key, render
 
     cache, drawn = _fresh_cache(tmp_path, monkeypatch)
     plot, other = _plot(), replace(_plot(), size=(6.4, 3.2))
@@ -207,7 +207,7 @@ def test_a_valid_entry_under_another_key_or_damaged_is_ignored(tmp_path, monkeyp
 
 
 def test_no_key_no_disk_cache(tmp_path, monkeypatch) -> None:
-    from threatbrief.charts import ChartCache, render
+    from threatbrief.publish.charts import ChartCache, render
 
     cache = ChartCache(tmp_path / "charts", None)  # the user's key could not be made
     render(_plot(), cache=cache)
@@ -215,7 +215,7 @@ def test_no_key_no_disk_cache(tmp_path, monkeypatch) -> None:
 
 
 def test_the_memo_is_bounded(monkeypatch) -> None:
-    from threatbrief import charts
+    from threatbrief.publish import charts
 
     monkeypatch.setattr(charts, "_memo", type(charts._memo)())
     monkeypatch.setattr(charts, "MEMO_BYTES", 10)
@@ -234,7 +234,7 @@ def test_drawing_without_pyplot_gives_the_bytes_pyplot_and_tight_layout_gave() -
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from threatbrief.charts import RC, draw
+    from threatbrief.publish.charts import RC, draw
 
     def pyplot_draw(plot, fmt="svg") -> bytes:
         with matplotlib.rc_context(RC):

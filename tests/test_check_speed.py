@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from threatbrief.checker import check
+from threatbrief.check.checker import check
 from threatbrief.diagnostics import format_json
 from threatbrief.project import Project
-from threatbrief.quotes import _translate, find, fold, normalize
+from threatbrief.sources.quotes import _translate, find, fold, normalize
 from threatbrief.signing import seal, signing_key, unseal
-from threatbrief.verify_cache import FILE_NAME, matcher_version
+from threatbrief.sources.verify_cache import FILE_NAME, matcher_version
 
 
 def _many(shipped: Path, copies: int = 6) -> Path:
@@ -168,7 +168,7 @@ _GAPS = [" ", " ", " ", "  ", "\n", "\n    ", "\t", "\u00a0", "", "-\n"]
 def test_the_anchored_search_finds_what_the_folded_source_gives() -> None:
     """`_find_anchored` folds only windows around each hit of a part's anchor: the same spans as
     searching the whole folded source, or no answer where a part has no anchor."""
-    from threatbrief.quotes import _find_anchored, _find_folded, _NO_ANCHOR
+    from threatbrief.sources.quotes import _find_anchored, _find_folded, _NO_ANCHOR
 
     rng = random.Random(11)
     compared = 0
@@ -198,7 +198,7 @@ def test_the_anchored_search_finds_what_the_folded_source_gives() -> None:
 def test_folded_and_full_tiers_agree_on_the_shipped_sources() -> None:
     """Every quote of the shipped project found by the folded tier is found at the same place by
     the full normalization (the tiers' contract), on real text."""
-    from threatbrief.quotes import find_typographic
+    from threatbrief.sources.quotes import find_typographic
 
     repo = Path(__file__).parent.parent
     quotes = re.findall(r'quote: "((?:[^"\\]|\\.){12,})"', "".join(
@@ -284,16 +284,16 @@ def test_a_forged_results_file_is_ignored(shipped: Path) -> None:
 
 def test_workers_that_drop_every_text_say_the_same(shipped: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A worker keeps a bounded amount of source text; a source cited again is read again."""
-    import threatbrief.checker
+    import threatbrief.check.checker
 
     root = _many(shipped, copies=4)
     one = _findings(root, 1)
-    monkeypatch.setattr(threatbrief.checker, "WORKER_TEXT_CHARS", 1)
+    monkeypatch.setattr(threatbrief.check.checker, "WORKER_TEXT_CHARS", 1)
     assert _findings(root, 2) == one
 
 
 def test_the_ascii_shortcut_of_word_boundaries_agrees_with_the_full_rule() -> None:
-    from threatbrief.quotes import _splits_normalized_word, _splits_word
+    from threatbrief.sources.quotes import _splits_normalized_word, _splits_word
 
     alphabet = ["a", "Z", "7", " ", "  ", "\n", "\t", "-", "/", "'", ".", ",", "_", ")", "“", "中", "\u00ad",
                 "\u0301", "é", "-\n", "/\n", "\u200b", "，", "。", "１", "＇"]
@@ -305,7 +305,7 @@ def test_the_ascii_shortcut_of_word_boundaries_agrees_with_the_full_rule() -> No
 
 
 def test_the_plain_ascii_shortcut_of_quote_normalization_changes_nothing() -> None:
-    from threatbrief.quotes import _normalized_quote
+    from threatbrief.sources.quotes import _normalized_quote
 
     rng = random.Random(5)
     alphabet = ["a", "B", "7", " ", "  ", "-", "- ", "`", "'", "...", "\t", "\n", "\x1c", "x-y", ".", "\u00e9",

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 from conftest import copy_root, edit, line_of
 
-from threatbrief.checker import check
-from threatbrief.ci_formats import FINGERPRINT, format_gitlab, format_sarif
+from threatbrief.check.checker import check
+from threatbrief.check.ci_formats import FINGERPRINT, format_gitlab, format_sarif
 from threatbrief.diagnostics import DISTRIBUTION_RULES, RULES, format_json
 from threatbrief.project import Project
 from threatbrief.rule_docs import help_uri
@@ -46,8 +46,8 @@ def _as_upgraded(root: Path, name: str) -> str:
     extractor's real version, which the outputs then show as `<extractor version>`."""
     import hashlib
 
-    from threatbrief.extract import Extracted, extractor_for
-    from threatbrief.extract.cache import ExtractionCache
+    from threatbrief.sources.extract import Extracted, extractor_for
+    from threatbrief.sources.extract.cache import ExtractionCache
 
     data = (root / "sources" / name).read_bytes()
     extractor = extractor_for(Path(name).suffix)

@@ -16,7 +16,7 @@ from pypdf import PdfReader
 from threatbrief.model import Located
 from threatbrief.pipeline import check
 from threatbrief.project import Project
-from threatbrief.render import CONTEXT_CHARS, CiteLinks, number_runs, passage
+from threatbrief.publish.render import CONTEXT_CHARS, CiteLinks, number_runs, passage
 
 GROUP = re.compile(r"^\[\d+(?:–\d+)?(?:, \d+(?:–\d+)?)*\]$")  # [3], [1, 2, 4], [41–45], [1–3, 7]
 MAX_APPENDIX_SHARE = 0.40

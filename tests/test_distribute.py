@@ -23,7 +23,7 @@ import pytest
 from conftest import copy_root
 from pypdf import PdfReader
 
-from threatbrief.distribute import password_from
+from threatbrief.distribution.distribute import password_from
 from threatbrief.pipeline import build
 from threatbrief.project import Project
 
@@ -172,7 +172,7 @@ def test_a_changed_byte_or_an_appended_update_fails_verify(run, project: Path, s
 def test_red_copies_go_only_to_listed_readers_encrypted_with_their_own_passwords(run, project: Path) -> None:
     refused = run(project, "distribute", "red", "--to", str(_recipients(project / "all.yaml")))
     assert refused.returncode == 1
-    assert f"all.yaml:5:5: error[D001] zhang.wei@cnpc.example is not on the recipients list of assessments/red.yaml (TLP:RED)" \
+    assert "all.yaml:5:5: error[D001] zhang.wei@cnpc.example is not on the recipients list of assessments/red.yaml (TLP:RED)" \
         in refused.stdout
     assert not (project / "reports" / "distribution").exists() or not list((project / "reports" / "distribution").rglob("*.pdf"))
     done = run(project, "distribute", "red", "--to", str(_recipients(project / "listed.yaml", [READERS[0], READERS[2]])))
@@ -225,7 +225,7 @@ def test_clear_needs_no_list_and_other_tlps_do(run, project: Path) -> None:
 
 
 def test_strict_tlps_are_encrypted() -> None:
-    from threatbrief.recipients import encrypted
+    from threatbrief.distribution.recipients import encrypted
 
     assert [encrypted(t) for t in ("TLP:CLEAR", "TLP:GREEN", "TLP:AMBER", "TLP:AMBER+STRICT", "TLP:RED")] == \
         [False, False, False, True, True]

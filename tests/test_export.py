@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from threatbrief.export import (
+from threatbrief.publish.export import (
     CSV_COLUMNS,
     TLP2_MARKINGS,
     country_code,

@@ -13,7 +13,7 @@ from importlib.metadata import version
 
 import pytest
 
-from threatbrief.extract import Extracted, NoText, extractor_for
+from threatbrief.sources.extract import Extracted, NoText, extractor_for
 
 HTML = extractor_for(".html")
 PDF = extractor_for(".pdf")
@@ -220,7 +220,7 @@ def test_pdf_ascii_hyphen_at_line_end_kept(pdfs: dict[str, bytes]) -> None:
 
 
 def test_pdf_running_lines_and_page_breaks() -> None:
-    from threatbrief.extract.pdf import _assemble
+    from threatbrief.sources.extract.pdf import _assemble
 
     two = _assemble(["Report 2024\nFirst page ends with a hyphen\u2010\nated\nword; long\u2010", "ish text\nReport 2024"])
     assert two.text == "First page ends with a hyphenated\nword; longish\ftext" and two.pages == (0, 48)
@@ -244,7 +244,7 @@ def test_pdf_metadata(pdfs: dict[str, bytes]) -> None:
 
 
 def test_pdf_creation_date() -> None:
-    from threatbrief.extract.pdf import _published
+    from threatbrief.sources.extract.pdf import _published
 
     assert _published("D:20240115093000+01'00'") == "2024-01-15"
     assert _published("D:202401") == "2024-01" and _published("2024") == "2024"
@@ -284,7 +284,7 @@ def test_deterministic_and_versioned(pdfs: dict[str, bytes]) -> None:
 
 
 def test_import_is_cheap() -> None:
-    code = ("import sys, threatbrief.extract as e; e.extractor_for('.pdf'); e.extractor_for('.html').kind; "
+    code = ("import sys, threatbrief.sources.extract as e; e.extractor_for('.pdf'); e.extractor_for('.html').kind; "
             "print(sorted({'trafilatura', 'resiliparse', 'pypdfium2', 'lxml'} & set(sys.modules)))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
@@ -292,7 +292,7 @@ def test_import_is_cheap() -> None:
 
 def test_pdf_over_the_page_limit(pdfs: dict[str, bytes], monkeypatch: pytest.MonkeyPatch) -> None:
     """A PDF of more pages than MAX_PDF_PAGES is refused before any page is read."""
-    import threatbrief.extract.pdf as pdf_module
+    import threatbrief.sources.extract.pdf as pdf_module
 
     monkeypatch.setattr(pdf_module, "MAX_PDF_PAGES", 3)
     with pytest.raises(NoText, match=r"has 4 pages; threatbrief reads at most 3"):

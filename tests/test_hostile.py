@@ -85,7 +85,7 @@ def test_hostile_markdown_fails_check_or_builds_clean(basic: Path) -> None:
 
 def test_hostile_markdown_is_dropped_by_the_renderer_even_past_check(tmp_path: Path) -> None:
     """Defence in depth: rendered without check, no attack reaches the HTML or the PDF."""
-    from threatbrief.pdf import render_pdf
+    from threatbrief.publish.pdf import render_pdf
 
     html = markup.to_html("\n\n".join(_markdown_attacks()), {}, lambda n: "")
     assert not DANGEROUS.search(html), DANGEROUS.search(html)
@@ -103,7 +103,7 @@ def test_markdown_with_expected_error(basic: Path) -> None:
 
 
 def test_pdf_fetcher_refuses_everything_outside_the_project(tmp_path: Path) -> None:
-    from threatbrief.pdf import render_pdf
+    from threatbrief.publish.pdf import render_pdf
 
     (tmp_path / "inside.css").write_text("p { color: red }", encoding="utf-8")
     html = ('<html lang="en"><head><title>t</title>'
@@ -181,7 +181,7 @@ def test_reports_that_is_a_file_is_a_clear_error(basic: Path, cli) -> None:
 
 
 def test_a_source_edited_during_the_build_is_detected(basic: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from threatbrief import workers
+    from threatbrief.build import workers
 
     real = workers.render_briefing
 

@@ -14,7 +14,7 @@ import pytest
 from conftest import REPO, edit, line_of
 
 from threatbrief.diagnostics import format_text
-from threatbrief.integrity import (
+from threatbrief.check.integrity import (
     SHOWN_CHARS,
     confidence_support,
     evidence_label,
@@ -28,7 +28,7 @@ from threatbrief.model import Citation, Registry, Source
 from threatbrief.tradecraft import DEFAULT_CONFIDENCE, ConfidencePolicy
 from threatbrief.pipeline import build, check
 from threatbrief.project import Project
-from threatbrief.quotes import locate, normalize
+from threatbrief.sources.quotes import locate, normalize
 
 A = "assessments/border.yaml"
 R = "sources/sources.yaml"
@@ -211,7 +211,7 @@ def test_the_default_policy_in_words() -> None:
     ("DE", "moderate"),   # two independent origins
 ])
 def test_the_default_policy(grades: str, level: str) -> None:
-    from threatbrief.integrity import supported_level
+    from threatbrief.check.integrity import supported_level
 
     paths = [f"{i}.txt" for i in range(len(grades))]
     registry = _registry(*((p, g, ()) for p, g in zip(paths, grades)))

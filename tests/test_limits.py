@@ -16,7 +16,7 @@ from pathlib import Path
 from conftest import REPO
 
 from threatbrief.limits import MAX_ASSESSMENT_BYTES, MAX_CITATIONS
-from threatbrief.loader import load_assessment
+from threatbrief.load.loader import load_assessment
 from threatbrief.project import Project
 
 QUOTES = [("report.txt", "gunmen attacked a convoy carrying Chinese workers"),

@@ -8,7 +8,7 @@ from conftest import edit, line_of
 
 from threatbrief.pipeline import check
 from threatbrief.project import Project
-from threatbrief.yamlfile import parse_yaml
+from threatbrief.load.yamlfile import parse_yaml
 
 
 def codes_at(root: Path) -> list[tuple[str, int, str]]:
@@ -98,8 +98,8 @@ def test_registry_is_validated_too(basic: Path) -> None:
 
 def test_fast_schema_gate_agrees_with_the_full_validator(basic: Path) -> None:
     """The compiled draft-7 gate must accept exactly what the 2020-12 validator accepts."""
-    from threatbrief import schema
-    from threatbrief.yamlfile import load_yaml
+    from threatbrief.load import schema
+    from threatbrief.load.yamlfile import load_yaml
 
     doc, _ = load_yaml(basic / "assessments" / "border.yaml", "a.yaml")
     assert doc is not None

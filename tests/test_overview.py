@@ -17,9 +17,9 @@ import pytest
 from conftest import BROWSER, NODE_MODULES, PUPPETEER_END, PUPPETEER_START
 
 from threatbrief.model import Citation, FuzzyDate, Incident, Registry, Source
-from threatbrief.overview import UNATTRIBUTED, overview, overview_charts, overview_html, overview_tlp
+from threatbrief.publish.overview import UNATTRIBUTED, overview, overview_charts, overview_html, overview_tlp
 from threatbrief.project import Project
-from threatbrief.render import environment
+from threatbrief.publish.render import environment
 
 OPEN = "open/report.txt"
 AMBER = "partner/cable.txt"
@@ -80,7 +80,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list, str]:
 def pdf_pages(built: tuple[Path, list, str]) -> list[str]:
     import pypdfium2
 
-    from threatbrief.pdf import render_pdf
+    from threatbrief.publish.pdf import render_pdf
 
     root, _, html = built
     pdf, refused = render_pdf(html, root, BUILT_ON)
@@ -171,8 +171,8 @@ def test_the_perpetrator_chart_and_its_data_table(built: tuple[Path, list, str])
 
 
 def test_many_perpetrators_are_capped_and_unattributed_stays_apart() -> None:
-    from threatbrief.charts import ROWS_MAX
-    from threatbrief.overview import perpetrators_table
+    from threatbrief.publish.charts import ROWS_MAX
+    from threatbrief.publish.overview import perpetrators_table
 
     many = [_incident(n, "2024-01-05", perpetrator=f"Group {n:02d}") for n in range(20)]
     many += [_incident(20 + n, "2024-01-05", perpetrator=None) for n in range(2)]

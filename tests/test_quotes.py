@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from threatbrief.quotes import closest, find, normalize, word_differences
+from threatbrief.sources.quotes import closest, find, normalize, word_differences
 
 SOURCE = (
     "ISIS Targets Chinese Citizen.\n"
@@ -95,7 +95,7 @@ import unicodedata as _ud  # noqa: E402
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from threatbrief.quotes import _DROP, _FOLD, _SPACELESS, _attaches  # noqa: E402
+from threatbrief.sources.quotes import _DROP, _FOLD, _SPACELESS, _attaches  # noqa: E402
 from quote_reference import rejoin  # noqa: E402
 
 # Compatibility forms that are typography: ligatures, Arabic presentation forms, full/half width.
@@ -179,7 +179,7 @@ def test_fast_normalizer_agrees_with_the_reference(text: str) -> None:
     "Takhar province.",
 ])
 def test_cheap_tiers_agree_with_full_matching(quote: str) -> None:
-    from threatbrief.quotes import find_typographic, find_verbatim, locate
+    from threatbrief.sources.quotes import find_typographic, find_verbatim, locate
 
     full = find(quote, normalize(SOURCE))
     for tier in (find_verbatim(quote, SOURCE), find_typographic(quote, SOURCE)):
@@ -188,10 +188,10 @@ def test_cheap_tiers_agree_with_full_matching(quote: str) -> None:
 
 
 def test_generated_unicode_tables_match_what_quotes_computes() -> None:
-    """threatbrief/unicode_tables.py spares every run a scan of the code points; it must stay true."""
+    """threatbrief/sources/unicode_tables.py spares every run a scan of the code points; it must stay true."""
     import unicodedata
 
-    from threatbrief import quotes, unicode_tables
+    from threatbrief.sources import quotes, unicode_tables
 
     if unicode_tables.UNIDATA_VERSION != unicodedata.unidata_version:
         pytest.skip("tables generated for another Unicode version: quotes.py computes them itself")

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from threatbrief.quotes import find, find_typographic, find_verbatim, locate, normalize
+from threatbrief.sources.quotes import find, find_typographic, find_verbatim, locate, normalize
 from quote_reference import rejoin, tiers
 
 CHINESE = "据塔吉克斯坦官员称，一名中国\n公民于 2024 年 11 月在塔哈尔省遇袭身亡（另有２人受伤）。"
@@ -306,7 +306,7 @@ def test_line_breaks_after_a_slash_beside_chinese() -> None:
 # The 12-character minimum ---------------------------------------------------------------------
 
 def test_verifiable_length_counts_chinese_characters_twice() -> None:
-    from threatbrief.quotes import verifiable_length
+    from threatbrief.sources.quotes import verifiable_length
 
     assert verifiable_length("造成2名中国公民受伤") == 2 * 9 + 1
     assert verifiable_length("the convoy") == 10
@@ -333,7 +333,7 @@ def reference(text: str) -> str:
     """Slow and plain: lines rejoined (`rejoin`), typography folded a character at a time (Arabic
     letters and digits after composition), whitespace collapsed, then removed where a CJK
     character (or full-width punctuation) stands beside it, unless a mark follows."""
-    from threatbrief.quotes import _DROP, _FOLD, _SCRIPT_FOLD, _attaches
+    from threatbrief.sources.quotes import _DROP, _FOLD, _SCRIPT_FOLD, _attaches
 
     def fold(c: str) -> str:
         if c in _DROP:
@@ -424,7 +424,7 @@ def test_tiers_agree_on_line_breaks_after_slashes_and_dashes(source: str, data: 
 
 
 def test_generated_cjk_class_matches_what_quotes_computes() -> None:
-    from threatbrief import quotes, unicode_tables
+    from threatbrief.sources import quotes, unicode_tables
 
     if unicode_tables.UNIDATA_VERSION != unicodedata.unidata_version:
         pytest.skip("tables generated for another Unicode version: quotes.py computes them itself")

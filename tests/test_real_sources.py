@@ -13,8 +13,7 @@ import pytest
 from conftest import edit
 
 from threatbrief.cli import main
-from threatbrief.extract import Extractor
-from threatbrief.extract.cache import ExtractionCache
+from threatbrief.sources.extract import Extractor
 from threatbrief.pipeline import build, check
 from threatbrief.project import Project
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from threatbrief.checker import check
+from threatbrief.check.checker import check
 from threatbrief.diagnostics import RULES
 from threatbrief.project import Project
 from threatbrief.rule_docs import DOCS, explain, help_uri

@@ -95,8 +95,8 @@ def _extracted_by_an_older_version(root: Path) -> None:
     """The cache holds what an older extractor made of the page: another text."""
     import hashlib
 
-    from threatbrief.extract import Extracted, extractor_for
-    from threatbrief.extract.cache import ExtractionCache
+    from threatbrief.sources.extract import Extracted, extractor_for
+    from threatbrief.sources.extract.cache import ExtractionCache
 
     _second_as("second.html", SECOND_PAGE)(root)
     cache = ExtractionCache.for_project(Project.at(root).cache_dir())

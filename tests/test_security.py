@@ -177,7 +177,7 @@ def test_06_allowed_links_pass_and_reach_the_page(basic: Path, text: str) -> Non
 
 
 def test_06_the_renderer_drops_disallowed_links_even_without_check(tmp_path: Path) -> None:
-    from threatbrief.pdf import render_pdf
+    from threatbrief.publish.pdf import render_pdf
 
     html = markup.to_html("[a](file:///etc/passwd) [b](//evil.example/) [c](notes.html) [d](https://ok.example/)", {}, str)
     assert html.count("href=") == 1 and 'href="https://ok.example/"' in html
@@ -210,7 +210,7 @@ def test_07_a_manifest_that_is_a_device_or_link_is_not_read(basic: Path) -> None
 
 
 def test_07_inputs_that_turn_into_devices_are_not_read(basic: Path) -> None:
-    from threatbrief import manifest
+    from threatbrief.build import manifest
 
     fingerprints = manifest.Fingerprints(Project.at(basic), {})
     os.symlink("/dev/zero", basic / "sources" / "zero.txt")
@@ -316,8 +316,8 @@ def test_12_what_passes_check_builds(basic: Path) -> None:
 # 10, 18. Chart labels are plain text, all kept ---------------------------------------------------
 
 def test_10_18_chart_labels_are_plain_text_and_all_kept(basic: Path) -> None:
-    from threatbrief.charts import build_charts
-    from threatbrief.loader import load_assessment
+    from threatbrief.publish.charts import build_charts
+    from threatbrief.load.loader import load_assessment
 
     edit(basic / A, "target_type: business", 'target_type: "$\\\\frac{a}{b$ business"')
     edit(basic / A, "target_nationality: Chinese", "target_nationality: _hidden")

@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 
 from quote_reference import tiers
 
-from threatbrief.facts import count_supported
-from threatbrief.quotes import (
+from threatbrief.check.facts import count_supported
+from threatbrief.sources.quotes import (
     closest,
     find,
     find_typographic,

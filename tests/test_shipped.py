@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from conftest import REPO
 
-from threatbrief.loader import load_assessment
+from threatbrief.load.loader import load_assessment
 from threatbrief.pipeline import check
 from threatbrief.project import Project
-from threatbrief.quotes import find, normalize
+from threatbrief.sources.quotes import find, normalize
 
 ASSESSMENTS = sorted((REPO / "assessments").glob("*.yaml"))
 TOKEN = re.compile(r"[A-Za-z]{3,}|\d+")

@@ -14,17 +14,17 @@ from pathlib import Path
 
 import pytest
 
-from threatbrief import schema
+from threatbrief.load import schema
 from threatbrief.pipeline import build
 from threatbrief.project import Project
 
 REPO = Path(__file__).parent.parent
 RENDERING = ("matplotlib", "weasyprint", "jinja2")
 # A no-op build reads the manifest and stats files: no YAML, no checker, no model.
-NOT_ON_NO_OP = (*RENDERING, "threatbrief.quotes", "threatbrief.checker", "threatbrief.model", "threatbrief.schema",
-                "jsonschema", "fastjsonschema", "yaml", "markdown", "concurrent.futures", "threatbrief.registry_edit",
-                "threatbrief.scaffold", "threatbrief.diagnostics")
-NOT_ON_CHECK = (*RENDERING, "jsonschema", "fastjsonschema", "threatbrief.registry_edit", "threatbrief.scaffold")
+NOT_ON_NO_OP = (*RENDERING, "threatbrief.sources.quotes", "threatbrief.check.checker", "threatbrief.model",
+                "threatbrief.load.schema", "jsonschema", "fastjsonschema", "yaml", "markdown", "concurrent.futures",
+                "threatbrief.sources.registry_edit", "threatbrief.scaffold", "threatbrief.diagnostics")
+NOT_ON_CHECK = (*RENDERING, "jsonschema", "fastjsonschema", "threatbrief.sources.registry_edit", "threatbrief.scaffold")
 
 
 def imported(project: Path, *args: str) -> tuple[str, list[str]]:
@@ -52,7 +52,7 @@ def test_a_no_op_build_reads_the_registry_only_when_it_changed(basic: Path) -> N
     registry.write_text(registry.read_text(encoding="utf-8") + "# a comment\n", encoding="utf-8")
     output, modules = imported(basic, "html")
     assert "everything up to date" in output  # a comment changes no entry: nothing to rebuild
-    assert "yaml" in modules and "threatbrief.quotes" not in modules
+    assert "yaml" in modules and "threatbrief.sources.quotes" not in modules
     output, modules = imported(basic, "html")
     assert "everything up to date" in output and "yaml" not in modules  # the registry's new digest was kept
 
@@ -78,13 +78,13 @@ def test_check_of_an_invalid_file_still_explains_it_with_jsonschema(basic: Path)
 def test_the_generated_schema_gates_are_current() -> None:
     """schema_gates.py is what gates_source() makes of the schemas now. If this fails after an
     edit of threatbrief/data/schemas/*.json (or an upgrade of fastjsonschema), regenerate it:
-    python -c "from threatbrief.schema import write_schema_gates as w; w()"."""
+    python -c "from threatbrief.load.schema import write_schema_gates as w; w()"."""
     assert schema.GATES_MODULE.read_text(encoding="utf-8") == schema.gates_source()
 
 
 def test_a_stale_gate_is_never_used(monkeypatch: pytest.MonkeyPatch) -> None:
     """A schema edited after the gates were generated is compiled at run time instead."""
-    from threatbrief import schema_gates
+    from threatbrief.load import schema_gates
 
     schema._gate.cache_clear()
     try:
@@ -99,7 +99,7 @@ def test_a_stale_gate_is_never_used(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_the_generated_gates_agree_with_compiling_the_schema_now(shipped: Path) -> None:
     import fastjsonschema
 
-    from threatbrief.yamlfile import load_yaml
+    from threatbrief.load.yamlfile import load_yaml
 
     cases = [("assessment", f) for f in sorted((shipped / "assessments").glob("*.yaml"))]
     cases += [("incidents", f) for f in sorted((shipped / "incidents").glob("*.yaml"))]

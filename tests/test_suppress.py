@@ -11,7 +11,7 @@ from conftest import edit, line_of
 
 from threatbrief.pipeline import check
 from threatbrief.project import Project
-from threatbrief.suppress import comments
+from threatbrief.check.suppress import comments
 
 A = "assessments/border.yaml"
 R = "sources/sources.yaml"

@@ -219,7 +219,7 @@ def _entries(count: int) -> list[dict]:
 
 
 def _render_index(tmp_path: Path, entries: list[dict]) -> str:
-    from threatbrief.render import environment, index_html
+    from threatbrief.publish.render import environment, index_html
 
     return index_html(environment(Project.at(tmp_path)), entries)
 

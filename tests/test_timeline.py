@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from threatbrief.charts import (
+from threatbrief.publish.charts import (
     LEGEND_MAX,
     SPANS_YEARS,
     STACK_MAX,

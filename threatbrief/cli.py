@@ -16,16 +16,16 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
-from . import __version__
-from .project import CONFIG_FILE, Project, slug
+from threatbrief import __version__
+from threatbrief.project import CONFIG_FILE, Project, slug
 
 if TYPE_CHECKING:
-    from .checker import CheckResult
+    from threatbrief.check.checker import CheckResult
 
 
 def printable(text: str) -> str:
     """diagnostics.printable, imported when something is printed that needs it."""
-    from .diagnostics import printable as escaped
+    from threatbrief.diagnostics import printable as escaped
 
     return escaped(text)
 
@@ -131,10 +131,10 @@ def _main(argv: list[str] | None) -> int:
     args = _parser(_command_word(words)).parse_args(words)
     command = args.command
     if command == "rules":
-        from .diagnostics import RULES
+        from threatbrief.diagnostics import RULES
 
         if args.rule:
-            from .rule_docs import explain
+            from threatbrief.rule_docs import explain
 
             page = explain(args.rule)
             if page is None:
@@ -211,12 +211,12 @@ def _unknown_names(project: Project, names: list[str]) -> int:
 
 
 def _print_diagnostics(result: CheckResult, fmt: str = "text") -> None:
-    from . import suppress
-    from .diagnostics import format_github, format_json, format_text, summary_line
+    from threatbrief.check import suppress
+    from threatbrief.diagnostics import format_github, format_json, format_text, summary_line
 
     diagnostics, suppressed = result.diagnostics, len(result.suppressed)
     if fmt in ("sarif", "gitlab"):  # a report for a tool: the summary goes to stderr
-        from .ci_formats import format_gitlab, format_sarif
+        from threatbrief.check.ci_formats import format_gitlab, format_sarif
 
         root = result.library.project.root
         print(format_sarif(diagnostics, result.suppressed, root) if fmt == "sarif" else format_gitlab(diagnostics, root))
@@ -236,7 +236,7 @@ def _print_diagnostics(result: CheckResult, fmt: str = "text") -> None:
 
 
 def _check(project: Project, names: list[str], fmt: str, strict: bool, jobs: int = 1, cache: bool = True) -> int:
-    from .pipeline import check
+    from threatbrief.pipeline import check
 
     result = check(project, names or None, strict, max(jobs, 1), findings_only=True, cache=cache)
     _print_diagnostics(result, fmt)
@@ -248,7 +248,7 @@ def _build(project: Project, names: list[str], formats: tuple[str, ...], args: a
         # One plain line per briefing as it completes: readable on a terminal and in CI logs.
         print(f"  [{done}/{total}] built {name} in {seconds:.1f} s", flush=True)
 
-    from .pipeline import BuildError, build
+    from threatbrief.pipeline import BuildError, build
 
     try:
         result = build(project, names or None, formats, args.jobs, args.strict, args.force, progress)
@@ -268,7 +268,7 @@ def _build(project: Project, names: list[str], formats: tuple[str, ...], args: a
         print("build stopped: fix the problems above; no report was written", file=sys.stderr)
         return 1
     if result.check.diagnostics:
-        from .diagnostics import format_text
+        from threatbrief.diagnostics import format_text
 
         print(format_text(result.check.diagnostics, color=sys.stdout.isatty()))
     for warning in result.warnings:
@@ -281,7 +281,7 @@ def _build(project: Project, names: list[str], formats: tuple[str, ...], args: a
 
 
 def _serve(project: Project, names: list[str], host: str, port: int) -> int:
-    from .serve import serve
+    from threatbrief.serve import serve
 
     try:
         return serve(project, names or None, host, port)
@@ -291,8 +291,8 @@ def _serve(project: Project, names: list[str], host: str, port: int) -> int:
 
 
 def _distribute(project: Project, name: str, args: argparse.Namespace) -> int:
-    from .distribute import DistributionError, distribute
-    from .diagnostics import format_text
+    from threatbrief.distribution.distribute import DistributionError, distribute
+    from threatbrief.diagnostics import format_text
 
     def path(value: str | None) -> Path | None:
         return Path(value).expanduser() if value else None
@@ -318,19 +318,19 @@ def _distribute(project: Project, name: str, args: argparse.Namespace) -> int:
 
 
 def _verify(project: Project | None, args: argparse.Namespace) -> int:
-    from .files import NotReadable, read_regular
-    from .pdf_sign import NeedsPassword, SigningError, certificate, verify
+    from threatbrief.files import NotReadable, read_regular
+    from threatbrief.distribution.pdf_sign import NeedsPassword, SigningError, certificate, verify
 
     trust = Path(args.cert).expanduser() if args.cert else None
     if trust is None and project is not None and (project.root / CONFIG_FILE).is_file():
-        from .config import load_config
-        from .distribute import configured_path
+        from threatbrief.config import load_config
+        from threatbrief.distribution.distribute import configured_path
 
         configured = load_config(project)[0].signing.cert
         trust = configured_path(project, configured) if configured else None
     password = None
     if args.password_file:
-        from .distribute import password_from
+        from threatbrief.distribution.distribute import password_from
 
         try:
             password = password_from(read_regular(Path(args.password_file).expanduser(), 64 * 1024).decode("utf-8"))
@@ -394,7 +394,7 @@ def _verdict_line(verdict: Any, trust: Path | None) -> str:
 
 
 def _clean(project: Project) -> int:
-    from .pipeline import BuildError, clean
+    from threatbrief.pipeline import BuildError, clean
 
     try:
         result = clean(project)
@@ -430,7 +430,7 @@ def _add_start_commands(sub: Any, command: str | None = None) -> None:
     if command in (None, "init"):
         p_init.add_argument("dir", nargs="?", default=".", metavar="DIR", help="created if missing (relative to -C DIR)")
     if command in (None, "new"):
-        from . import scaffold
+        from threatbrief import scaffold
 
         p_new.add_argument("name", metavar="NAME", help="file stem: letters, digits, '-' and '_'")
         p_new.add_argument("--title", type=_value(scaffold.title), help="the assessment's title (default: a placeholder)")
@@ -439,7 +439,7 @@ def _add_start_commands(sub: Any, command: str | None = None) -> None:
 
 
 def _add_source_arguments(p_add: argparse.ArgumentParser) -> None:
-    from . import registry_edit
+    from threatbrief.sources import registry_edit
 
     p_add.add_argument("file", nargs="?", metavar="FILE",
                        help="a UTF-8 text, a saved web page (.html) or a PDF (relative to -C DIR); registered "
@@ -475,7 +475,8 @@ def _refused(exc: Exception) -> int:
 def _init(args: argparse.Namespace) -> int:
     import shlex
 
-    from . import registry_edit, scaffold
+    from threatbrief.sources import registry_edit
+    from threatbrief import scaffold
 
     if not os.path.isdir(args.project):
         print(f"error: -C {printable(args.project)}: no such directory", file=sys.stderr)
@@ -499,7 +500,8 @@ def _init(args: argparse.Namespace) -> int:
 
 
 def _new(project: Project, args: argparse.Namespace) -> int:
-    from . import registry_edit, scaffold
+    from threatbrief.sources import registry_edit
+    from threatbrief import scaffold
 
     try:
         created = scaffold.new_assessment(project, _as_name(args.name), args.title)
@@ -512,7 +514,7 @@ def _new(project: Project, args: argparse.Namespace) -> int:
 
 
 def _add_source(project: Project, args: argparse.Namespace) -> int:
-    from . import registry_edit
+    from threatbrief.sources import registry_edit
 
     base = Path(args.project)
     given = [args.title, args.publisher, args.author, args.language, args.url, args.retrieved, args.archive_url,
@@ -551,7 +553,7 @@ def _add_source(project: Project, args: argparse.Namespace) -> int:
 
 
 def _rehash(project: Project, base: Path, path: str) -> int:
-    from . import registry_edit
+    from threatbrief.sources import registry_edit
 
     try:
         result = registry_edit.rehash(project, Path(path), base)

@@ -165,7 +165,7 @@ def summary_line(diagnostics: list[Diagnostic], checked: str, suppressed: int = 
 
 
 def format_json(diagnostics: list[Diagnostic]) -> str:
-    from .rule_docs import help_uri  # it imports this module
+    from threatbrief.rule_docs import help_uri  # it imports this module
 
     items = []
     for d in sorted(diagnostics, key=Diagnostic.sort_key):

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 from typing import Callable
 
-from .limits import MAX_MARKDOWN_ANGLES, MAX_MARKDOWN_BRACKETS, MAX_MARKDOWN_NESTING
+from threatbrief.limits import MAX_MARKDOWN_ANGLES, MAX_MARKDOWN_BRACKETS, MAX_MARKDOWN_NESTING
 
 MARKER = re.compile(r"\[@([A-Za-z0-9][A-Za-z0-9_.-]*)\]")
 

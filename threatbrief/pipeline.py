@@ -13,25 +13,25 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
-from . import manifest
-from .atomic import BuildError, write_atomic
-from .files import NotReadable, read_regular
-from .limits import MAX_SOURCE_BYTES
-from .plan import BuildPlan, index_entry
-from .project import Project, UnsafePath, slug
+from threatbrief.build import manifest
+from threatbrief.atomic import BuildError, write_atomic
+from threatbrief.files import NotReadable, read_regular
+from threatbrief.limits import MAX_SOURCE_BYTES
+from threatbrief.build.plan import BuildPlan, index_entry
+from threatbrief.project import Project, UnsafePath, slug
 
 # Imported where they are used, after a build found work to do: a build with nothing to do
 # imports neither the checker nor the model nor the render workers (tests/test_startup.py).
 if TYPE_CHECKING:
-    from .checker import CheckResult
-    from .model import CheckedAssessment, Incident, Registry
-    from .workers import OverviewJob, Rendered, RenderJob
+    from threatbrief.check.checker import CheckResult
+    from threatbrief.model import CheckedAssessment, Incident, Registry
+    from threatbrief.build.workers import OverviewJob, Rendered, RenderJob
 
 
 def check(project: Project, names: list[str] | None = None, strict: bool = False, jobs: int = 1, *,
           findings_only: bool = False, cache: bool = True) -> "CheckResult":
     """checker.check, imported on first use: a build with nothing to do needs none of it."""
-    from .checker import check as run
+    from threatbrief.check.checker import check as run
 
     return run(project, names, strict, jobs, findings_only=findings_only, cache=cache)
 
@@ -58,7 +58,7 @@ _FROM_WORKERS = ("OverviewJob", "Rendered", "RenderJob", "_render_all", "render_
 
 def __getattr__(name: str) -> Any:
     if name in _FROM_WORKERS:
-        from . import workers
+        from threatbrief.build import workers
 
         return getattr(workers, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
@@ -87,7 +87,7 @@ def build(
         plan.save([], {})  # remember new stat stamps of touched-but-unchanged files
         result.seconds = time.perf_counter() - started
         return result
-    from .workers import RenderJob, _render_all, prestart
+    from threatbrief.build.workers import RenderJob, _render_all, prestart
 
     early = prestart(project, plan, jobs)  # workers import matplotlib and WeasyPrint while check() runs
     result.check = check(project, plan.to_check, strict)
@@ -115,7 +115,7 @@ def build(
         fresh = {c.assessment.name: index_entry(c.assessment) for c in result.check.assessments}
         plan.judge_index(fresh, [project.key(path) for path, _ in outputs], force)
     if plan.index_key in plan.reasons:
-        from .render import environment, index_html
+        from threatbrief.publish.render import environment, index_html
 
         index = index_html(environment(project), plan.index_shown, plan.dataset_built(written=[]))
         outputs.append((project.reports_dir / "index.html", index.encode("utf-8")))
@@ -137,7 +137,7 @@ def _dataset_outputs(project: Project, plan: BuildPlan, checked: CheckResult,
     reports = project.reports_dir
     exports: list[tuple[Path, bytes]] = []
     if stale & {"incidents.csv", "incidents.json", "threatbrief.stix.json"}:
-        from . import export
+        from threatbrief.publish import export
 
         if "incidents.csv" in stale:
             exports.append((reports / "incidents.csv", export.incidents_csv(incidents, registry)))
@@ -147,7 +147,7 @@ def _dataset_outputs(project: Project, plan: BuildPlan, checked: CheckResult,
             assessments = [c.assessment for c in checked.assessments]
             exports.append((reports / "threatbrief.stix.json", export.stix_bundle(incidents, registry, assessments)))
     formats = tuple(fmt for fmt in ("html", "pdf") if f"overview.{fmt}" in stale)
-    from .workers import OverviewJob
+    from threatbrief.build.workers import OverviewJob
 
     overview = OverviewJob(project, incidents, registry, formats, _dataset_day(incidents)) if formats else None
     return exports, overview

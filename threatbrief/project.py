@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from .files import NotReadable, read_regular
+from threatbrief.files import NotReadable, read_regular
 
 PDF_VARIANT = "pdf/ua-1"  # tagged PDF for screen readers; see README, "PDF/UA-1, not PDF/A"
 # Templates, CSS and schemas ship inside the package (pyproject.toml, package-data), beside this

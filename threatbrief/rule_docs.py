@@ -10,7 +10,7 @@ from __future__ import annotations
 import textwrap
 from dataclasses import dataclass
 
-from .diagnostics import RULES
+from threatbrief.diagnostics import RULES
 
 DOCS_URL = "https://github.com/threatbrief/threatbrief/blob/main/README.md"
 

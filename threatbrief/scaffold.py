@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from . import __version__
-from .diagnostics import LOCKED
-from .placeholders import MARK, placeholder
-from .project import BUILTIN_SCHEMAS, CONFIG_FILE, MAX_NAME_CHARS, RESERVED_NAMES, Project, slug
-from .registry_edit import REGISTRY_TEMPLATE, Refused, text, yaml_quote
+from threatbrief import __version__
+from threatbrief.diagnostics import LOCKED
+from threatbrief.load.placeholders import MARK, placeholder
+from threatbrief.project import BUILTIN_SCHEMAS, CONFIG_FILE, MAX_NAME_CHARS, RESERVED_NAMES, Project, slug
+from threatbrief.sources.registry_edit import REGISTRY_TEMPLATE, Refused, text, yaml_quote
 
 _ASSESSMENT_SCHEMA_LINE = "# yaml-language-server: $schema=../.threatbrief/schemas/assessment.schema.json"
 

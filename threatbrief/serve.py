@@ -32,10 +32,10 @@ from pathlib import Path
 from typing import IO, Any, Iterable
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from .atomic import BuildError
-from .diagnostics import Diagnostic, format_text, has_errors, printable, summary_line
-from .files import NotReadable, read_regular
-from .project import CONFIG_FILE, Project, slug
+from threatbrief.atomic import BuildError
+from threatbrief.diagnostics import Diagnostic, format_text, has_errors, printable, summary_line
+from threatbrief.files import NotReadable, read_regular
+from threatbrief.project import CONFIG_FILE, Project, slug
 
 EVENTS = "/__threatbrief__/events"
 WATCHED = ("assessments", "sources", "incidents", "templates")  # folders of inputs (recursively)
@@ -90,7 +90,7 @@ class Preview:
     # Building ---------------------------------------------------------------------------------
 
     def _build(self, names: list[str] | None, formats: tuple[str, ...], dataset: tuple[str, ...]) -> Outcome:
-        from .pipeline import build
+        from threatbrief.pipeline import build
 
         started = time.perf_counter()
         try:
@@ -190,7 +190,7 @@ def inject(page: str, script: str) -> str:
 def failure_page(outcome: Outcome, project: Project, script: str = "") -> str:
     """The diagnostics in place of a briefing: where, what, the line of the file, the hint (for
     a misquote, the closest passage of the source)."""
-    from .ci_formats import line_reader
+    from threatbrief.check.ci_formats import line_reader
 
     line_of = line_reader(project.root)
     esc = html.escape

@@ -17,8 +17,8 @@ import os
 import secrets
 from pathlib import Path
 
-from .atomic import BuildError, write_atomic
-from .files import NotReadable, read_regular
+from threatbrief.atomic import BuildError, write_atomic
+from threatbrief.files import NotReadable, read_regular
 
 _IGNORE_ALL = "# Written by threatbrief: caches, rebuilt when missing. Not committed.\n*\n"
 

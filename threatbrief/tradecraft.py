@@ -27,6 +27,7 @@ RELIABILITY = {
     "E": "unreliable",
     "F": "reliability cannot be judged",
 }
+WEAK_GRADES = {"D", "E", "F"}  # not usually reliable or worse: a judgment needs more than these alone
 CREDIBILITY = {
     1: "confirmed by other sources",
     2: "probably true",

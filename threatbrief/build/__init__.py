@@ -1,0 +1,1 @@
+"""Make-style builds: what is stale and why, the manifest, and the processes that render."""

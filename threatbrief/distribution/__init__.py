@@ -1,0 +1,1 @@
+"""`distribute` and `verify`: stamped, encrypted and signed copies of a built briefing."""

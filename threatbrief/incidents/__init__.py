@@ -1,0 +1,1 @@
+"""The project-wide incident dataset: each event recorded once, under incidents/."""

@@ -1,0 +1,311 @@
+"""JSON Schema validation of YAML documents, reported at the line of the offending value.
+
+The schemas in `threatbrief/data/schemas/` (a project's editors read the copies `init` writes to
+`.threatbrief/schemas/`) are the single description of the file formats: `check`
+uses them, and editors can use them for completion (README, "Editor support").
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable
+
+from threatbrief.diagnostics import Diagnostic
+from threatbrief.project import BUILTIN_SCHEMAS
+
+if TYPE_CHECKING:
+    from threatbrief.load.yamlfile import JsonPath, YamlDoc
+
+SCHEMA_DIR = BUILTIN_SCHEMAS
+GATES_MODULE = Path(__file__).parent / "schema_gates.py"
+# Parts of a format that are validated on their own while valid files are read (an assessment's
+# list of incident ids): their gates are generated too. Other parts are checked only in documents
+# that do not conform, which jsonschema explains anyway.
+GATED_PARTS: tuple[tuple[str, tuple[str, ...]], ...] = (("assessment", ("$defs", "incident_id")),)
+_DRAFT_07 = "http://json-schema.org/draft-07/schema#"
+
+
+@lru_cache(maxsize=None)
+def _schema_bytes(name: str) -> bytes:
+    return (SCHEMA_DIR / f"{name}.schema.json").read_bytes()
+
+
+@lru_cache(maxsize=None)
+def _schema(name: str) -> dict[str, Any]:
+    return _python_patterns(json.loads(_schema_bytes(name).decode("utf-8")))
+
+
+def _python_patterns(node: Any) -> Any:
+    r"""Patterns as Python must read them: `$` also matches before a final newline in Python
+    (so "2024-01-01\n" would pass `^...$`), `\Z` only at the very end. The files keep the
+    ECMA-262 `$` that editors expect."""
+    if isinstance(node, dict):
+        return {k: (v[:-1] + r"\Z" if k == "pattern" and isinstance(v, str) and v.endswith("$") else _python_patterns(v))
+                for k, v in node.items()}
+    if isinstance(node, list):
+        return [_python_patterns(v) for v in node]
+    return node
+
+
+@lru_cache(maxsize=None)
+def _validator(name: str) -> Any:
+    """jsonschema: slower, but reports every error with its path: used only on invalid files.
+
+    An integer is an int here, never a float such as 1.0 (JSON Schema would accept it, and a
+    count of 1.0 is a typo, not a count).
+    """
+    import jsonschema
+
+    def is_integer(checker: Any, value: Any) -> bool:
+        return isinstance(value, int) and not isinstance(value, bool)
+
+    checker = jsonschema.Draft202012Validator.TYPE_CHECKER.redefine("integer", is_integer)
+    strict = jsonschema.validators.extend(jsonschema.Draft202012Validator, type_checker=checker)
+    return strict(_schema(name))
+
+
+@lru_cache(maxsize=None)
+def _gate(name: str, where: tuple[str, ...] = ()) -> Callable[[Any], bool]:
+    """Whether data conforms, by the schema compiled to Python (fastjsonschema): ~20x faster than
+    jsonschema on the common, valid case.
+
+    The code is generated ahead of time into schema_gates.py (compiling it takes longer than
+    checking a small project); it is used when it was generated from this very schema file (its
+    sha256), else the schema is compiled now. Our schemas use only keywords that mean the same in
+    draft 7, which fastjsonschema supports.
+    """
+    try:
+        from threatbrief.load import schema_gates
+    except ImportError:  # not generated (yet): compile below
+        schema_gates = None
+    if schema_gates is not None and schema_gates.SCHEMA_SHA256.get(name) == _sha256(_schema_bytes(name)):
+        generated = schema_gates.GATES.get((name, where))
+        if generated is not None:
+            return _passes(generated, schema_gates.JsonSchemaValueException)
+    import fastjsonschema
+
+    return _passes(fastjsonschema.compile(_gate_definition(name, where)), fastjsonschema.JsonSchemaException)
+
+
+def _passes(validate: Callable[[Any], Any], refusal: type[Exception]) -> Callable[[Any], bool]:
+    def passes(data: Any) -> bool:
+        try:
+            validate(data)
+        except refusal:
+            return False
+        return True
+
+    return passes
+
+
+def _sha256(data: bytes) -> str:
+    import hashlib
+
+    return hashlib.sha256(data).hexdigest()
+
+
+def _gate_definition(name: str, where: tuple[str, ...] = ()) -> dict[str, Any]:
+    """What fastjsonschema compiles: the format (or one part of it, which must hold no reference)
+    as draft 7, with Python's patterns."""
+    node: Any = _schema(name)
+    for key in where:
+        node = node[key]
+    if where and "$ref" in json.dumps(node):
+        raise ValueError(f"{name} {'/'.join(where)}: a gated part may not hold a $ref")
+    part = {"$id": f"urn:threatbrief:{name}:{':'.join(k.lstrip('$') for k in where)}"} if where else {}
+    return {**node, **part, "$schema": _DRAFT_07}
+
+
+def is_valid(data: Any, name: str) -> bool:
+    return _gate(name)(data)
+
+
+def gates_source() -> str:
+    """The text of schema_gates.py: every format's gate (and GATED_PARTS'), generated by
+    fastjsonschema from the schemas as they are now."""
+    import ast
+    import re
+
+    import fastjsonschema
+
+    names = sorted(p.name.removesuffix(".schema.json") for p in SCHEMA_DIR.glob("*.schema.json"))
+    bodies, entries, patterns, defined = [], [], {}, set()
+    for name, where in [(n, ()) for n in names] + list(GATED_PARTS):
+        code = fastjsonschema.compile_to_code(_gate_definition(name, where), detailed_exceptions=False)
+        body = code[code.index("\ndef ") + 1:]
+        functions = re.findall(r"^def (\w+)\(", body, re.MULTILINE)
+        if defined & set(functions):
+            raise ValueError(f"{name} {where}: generated function names collide: {sorted(defined & set(functions))}")
+        defined.update(functions)
+        for key in re.findall(r"REGEX_PATTERNS\[('(?:[^'\\]|\\.)*')\]", body):
+            patterns[ast.literal_eval(key)] = None
+        bodies.append(body.rstrip() + "\n")
+        entries.append(f"    ({name!r}, {where!r}): {functions[0]},")
+    digests = "".join(f"    {n!r}: {_sha256(_schema_bytes(n))!r},\n" for n in names)
+    return (
+        '"""Generated by `python -c "from threatbrief.load.schema import write_schema_gates as w; w()"`: do not edit.\n\n'
+        f"The validators fastjsonschema {fastjsonschema.VERSION} compiles from threatbrief/data/schemas/*.json\n"
+        "(see schema.gates_source), so that no run compiles them. schema._gate uses a format's gate only\n"
+        "when SCHEMA_SHA256 is the sha256 of that schema file, else compiles the schema itself; a test keeps\n"
+        "this file equal to what gates_source() generates now. Patterns are compiled on first use.\n"
+        '"""\n\n'
+        "import re\n"
+        "from decimal import Decimal\n\n"
+        f"SCHEMA_SHA256 = {{\n{digests}}}\n\n\n"
+        "class JsonSchemaValueException(ValueError):\n"
+        '    """The data does not conform (what fastjsonschema raises, without importing it)."""\n\n'
+        "    def __init__(self, message: str, *args: object, **kwargs: object) -> None:\n"
+        "        super().__init__(message)\n\n\n"
+        "JsonSchemaValuesException = JsonSchemaValueException\n\n\n"
+        "class _Patterns(dict):\n"
+        "    def __missing__(self, pattern: str) -> re.Pattern[str]:\n"
+        "        compiled = self[pattern] = re.compile(pattern)\n"
+        "        return compiled\n\n\n"
+        f"REGEX_PATTERNS = _Patterns()  # of {len(patterns)} patterns\n"
+        "NoneType = type(None)\n\n\n"
+        + "\n\n".join(bodies)
+        + "\n\nGATES = {\n" + "\n".join(entries) + "\n}\n"
+    )
+
+
+def write_schema_gates() -> None:
+    """Regenerate threatbrief/load/schema_gates.py from the schemas (see its docstring)."""
+    GATES_MODULE.write_text(gates_source(), encoding="utf-8")
+
+
+@lru_cache(maxsize=None)
+def _part_validator(name: str, where: tuple[str, ...]) -> Any:
+    """The strict validator of one part of a format: `("$defs", "citation")`, `("properties", "tlp")`.
+
+    A reference into the format's own schema, resolved in a registry that holds that schema and
+    nothing else: no reference can be fetched from anywhere.
+    """
+    from referencing import Registry
+    from referencing.jsonschema import DRAFT202012
+
+    root = _schema(name)
+    uri = root.get("$id") or f"urn:threatbrief:{name}"
+    registry = Registry().with_resource(uri, DRAFT202012.create_resource(root))
+    return type(_validator(name))({"$ref": f"{uri}#/{'/'.join(where)}"}, registry=registry)
+
+
+def part_is_valid(data: Any, name: str, where: tuple[str, ...]) -> bool:
+    """Whether `data` conforms to one part of the format on its own (used to check what can still
+    be checked in a document that does not conform as a whole).
+
+    A part in GATED_PARTS is decided by its gate when it holds no float (the gate counts 1.0 as an
+    integer): valid files are read without importing jsonschema."""
+    if (name, where) in GATED_PARTS and not _has_float(data):
+        return _gate(name, where)(data)
+    return _part_validator(name, where).is_valid(data)
+
+
+def _has_float(data: Any) -> bool:
+    if isinstance(data, float):
+        return True
+    if isinstance(data, dict):
+        return any(_has_float(v) for v in data.values())
+    if isinstance(data, list):
+        return any(_has_float(v) for v in data)
+    return False
+
+
+def dotted(path: JsonPath) -> str:
+    """`key_judgments[0].likelihood` — how a path reads in a message."""
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or "the document"
+
+
+def validate(doc: YamlDoc, name: str) -> list[Diagnostic]:
+    """Every schema violation in `doc`, each at its own line; empty when the document conforms.
+
+    The fast gate counts 1.0 as an integer, so a document holding any float takes the strict path.
+    """
+    if not doc.has_floats and is_valid(doc.data, name):
+        return []
+    validator = _validator(name)
+    problems: list[Diagnostic] = []
+    seen: set[tuple[JsonPath, str]] = set()
+    for error in sorted(validator.iter_errors(doc.data), key=lambda e: [str(p) for p in e.absolute_path]):
+        path: JsonPath = tuple(error.absolute_path)
+        message, hint, at_key = _explain(error, path)
+        if (path, message) in seen:
+            continue
+        seen.add((path, message))
+        line, col = doc.key_mark(path + (at_key,)) if at_key else doc.mark(path)
+        problems.append(Diagnostic(doc.path, line, col, "Y010", message, hint))
+    return problems
+
+
+def _explain(error: Any, path: JsonPath) -> tuple[str, str, str | None]:
+    """A message an analyst understands, a hint, and the key to point at (if any)."""
+    where = dotted(path)
+    validator, value, schema = error.validator, error.instance, error.schema
+    if validator == "additionalProperties":
+        allowed = sorted(schema.get("properties", {}))
+        extra = sorted(set(value) - set(allowed)) if isinstance(value, dict) else []
+        if extra:
+            key = extra[0]
+            close = _close(key, allowed)
+            hint = f"did you mean {close[0]!r}?" if close else f"allowed keys: {', '.join(allowed)}"
+            return f"{where}: unknown key {_short(key)!r}", hint, key
+    if validator == "required":
+        missing = error.message.split("'")[1] if "'" in error.message else "?"
+        return f"{where}: missing required key {missing!r}", "see docs/format.md for the format", None
+    if validator == "type" and isinstance(value, float) and "integer" in str(error.validator_value):
+        return f"{where}: expected a whole number, found {_short(repr(value))}", "write the figure without a decimal point", None
+    if validator == "enum":
+        options = [str(o).lower() if isinstance(o, bool) else str(o) for o in error.validator_value]
+        close = _close(_short(str(value)), options)
+        hint = f"did you mean {close[0]!r}?" if close else f"allowed: {', '.join(options)}"
+        return f"{where}: {_short(value)!r} is not an allowed value", hint, None
+    if validator == "type":
+        wanted = error.validator_value
+        wanted = " or ".join(wanted) if isinstance(wanted, list) else wanted
+        return f"{where}: expected {wanted}, found {_type_name(value)}", _type_hint(wanted), None
+    if validator == "pattern":
+        return f"{where}: {_short(value)!r} is not in the expected form", schema.get("description", ""), None
+    if validator == "minItems":
+        return f"{where}: needs at least {error.validator_value} item(s)", "every claim needs a citation" if "citations" in where else "", None
+    if validator == "maxLength":
+        return (f"{where}: {len(value):,} characters; the limit is {error.validator_value:,}",
+                "shorten it (see 'Limits' in the README)", None)
+    if validator == "maxItems":
+        return (f"{where}: {len(value):,} items; the limit is {error.validator_value:,}",
+                "split the assessment (see 'Limits' in the README)", None)
+    if validator == "maximum":
+        return f"{where}: {value:,} is more than the limit of {error.validator_value:,}", "check the figure", None
+    if validator == "minLength":
+        return f"{where}: must not be empty", "", None
+    return f"{where}: {_short(error.message)}", "", None
+
+
+def _short(value: Any, limit: int = 80) -> Any:
+    """A value as a message may quote it: long texts cut, so one error never floods the terminal."""
+    if isinstance(value, str) and len(value) > limit:
+        return value[:limit] + "…"
+    return value
+
+
+def _close(word: str, options: list[str]) -> list[str]:
+    import difflib
+
+    return difflib.get_close_matches(word, options, n=1)
+
+
+def _type_name(value: Any) -> str:
+    if value is None:
+        return "nothing (null)"
+    return {bool: "true/false", int: "a number", float: "a number", str: "text", list: "a list", dict: "a mapping"}.get(type(value), type(value).__name__)
+
+
+def _type_hint(wanted: str) -> str:
+    if "string" in wanted:
+        return "put the value in double quotes"
+    if wanted == "array":
+        return "write a list: one '- item' per line"
+    return ""

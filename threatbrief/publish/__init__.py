@@ -1,0 +1,1 @@
+"""Checked model objects -> charts, HTML, PDF and exports: no rule runs here."""
