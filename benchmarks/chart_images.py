@@ -19,10 +19,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from threatbrief.publish.charts import draw, frequency_chart, timeline_chart  # noqa: E402
 from threatbrief.model import Incident  # noqa: E402
 from threatbrief.pipeline import check  # noqa: E402
 from threatbrief.project import Project  # noqa: E402
+from threatbrief.publish.charts import draw, frequency_chart, timeline_chart  # noqa: E402
 
 
 def shipped_incidents() -> list[Incident]:

@@ -548,12 +548,12 @@ def imports():
     import threatbrief.publish.export
     import threatbrief.publish.pdf, stix2, matplotlib.pyplot
 step("imports (threatbrief, matplotlib, WeasyPrint, stix2)", imports)
-from threatbrief.project import Project
 from threatbrief.pipeline import check, _dataset_day
-from threatbrief.publish.overview import overview_charts, overview_html
-from threatbrief.publish.render import environment
-from threatbrief.publish.pdf import render_pdf
+from threatbrief.project import Project
 from threatbrief.publish import export
+from threatbrief.publish.overview import overview_charts, overview_html
+from threatbrief.publish.pdf import render_pdf
+from threatbrief.publish.render import environment
 project = Project.at(root)
 result = step("check() (registry, incidents/, assessment)", lambda: check(project))
 assert result.ok, [str(d) for d in result.diagnostics if d.severity.value == "error"][:5]

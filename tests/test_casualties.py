@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 from conftest import edit, line_of
 
-from threatbrief.publish.charts import build_charts, casualties_table
 from threatbrief.check.facts import casualty_supported, count_supported, sentences
 from threatbrief.load.loader import load_assessment
 from threatbrief.model import FuzzyDate, Incident
 from threatbrief.pipeline import build, check
 from threatbrief.project import Project
+from threatbrief.publish.charts import build_charts, casualties_table
 
 A = "assessments/border.yaml"
 R = "sources/sources.yaml"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from threatbrief.model import FuzzyDate, Incident
 from threatbrief.publish.charts import (
     UNDATED,
     build_charts,
@@ -12,7 +13,6 @@ from threatbrief.publish.charts import (
     render_svg,
     targets_table,
 )
-from threatbrief.model import FuzzyDate, Incident
 
 
 def incident(date: str, kind: str = "attack", target: str | None = "business", nationality: str | None = "Chinese",

@@ -13,8 +13,8 @@ import pytest
 from threatbrief.check.checker import check
 from threatbrief.diagnostics import format_json
 from threatbrief.project import Project
-from threatbrief.sources.quotes import _translate, find, fold, normalize
 from threatbrief.signing import seal, signing_key, unseal
+from threatbrief.sources.quotes import _translate, find, fold, normalize
 from threatbrief.sources.verify_cache import FILE_NAME, matcher_version
 
 

@@ -11,6 +11,7 @@ from datetime import datetime, timezone
 
 import pytest
 
+from threatbrief.model import Assessment, Citation, FuzzyDate, Incident, KeyJudgment, Registry, Source
 from threatbrief.publish.export import (
     CSV_COLUMNS,
     TLP2_MARKINGS,
@@ -20,7 +21,6 @@ from threatbrief.publish.export import (
     stix_bundle,
     time_precision,
 )
-from threatbrief.model import Assessment, Citation, FuzzyDate, Incident, KeyJudgment, Registry, Source
 
 QUOTE = 'He said, "they came at night",\nthen left;\r\nno one\'s sure — 兩人死亡'
 

@@ -18,10 +18,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from threatbrief.diagnostics import RULES, Diagnostic
+from threatbrief.load.yamlfile import parse_yaml
 from threatbrief.pipeline import check
 from threatbrief.project import Project
 from threatbrief.publish.render import CiteLinks
-from threatbrief.load.yamlfile import parse_yaml
 
 FUZZ = settings(derandomize=True, database=None, deadline=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])

@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 from conftest import REPO, edit, line_of
 
-from threatbrief.diagnostics import format_text
 from threatbrief.check.integrity import (
     SHOWN_CHARS,
     confidence_support,
@@ -24,11 +23,12 @@ from threatbrief.check.integrity import (
     origins,
     quote_cuts,
 )
+from threatbrief.diagnostics import format_text
 from threatbrief.model import Citation, Registry, Source
-from threatbrief.tradecraft import DEFAULT_CONFIDENCE, ConfidencePolicy
 from threatbrief.pipeline import build, check
 from threatbrief.project import Project
 from threatbrief.sources.quotes import locate, normalize
+from threatbrief.tradecraft import DEFAULT_CONFIDENCE, ConfidencePolicy
 
 A = "assessments/border.yaml"
 R = "sources/sources.yaml"

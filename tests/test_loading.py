@@ -6,9 +6,9 @@ from pathlib import Path
 
 from conftest import edit, line_of
 
+from threatbrief.load.yamlfile import parse_yaml
 from threatbrief.pipeline import check
 from threatbrief.project import Project
-from threatbrief.load.yamlfile import parse_yaml
 
 
 def codes_at(root: Path) -> list[tuple[str, int, str]]:

@@ -17,8 +17,8 @@ import pytest
 from conftest import BROWSER, NODE_MODULES, PUPPETEER_END, PUPPETEER_START
 
 from threatbrief.model import Citation, FuzzyDate, Incident, Registry, Source
-from threatbrief.publish.overview import UNATTRIBUTED, overview, overview_charts, overview_html, overview_tlp
 from threatbrief.project import Project
+from threatbrief.publish.overview import UNATTRIBUTED, overview, overview_charts, overview_html, overview_tlp
 from threatbrief.publish.render import environment
 
 OPEN = "open/report.txt"

@@ -13,9 +13,9 @@ import pytest
 from conftest import edit
 
 from threatbrief.cli import main
-from threatbrief.sources.extract import Extractor
 from threatbrief.pipeline import build, check
 from threatbrief.project import Project
+from threatbrief.sources.extract import Extractor
 
 ARTICLE = [
     "Gunmen opened fire on a vehicle carrying Chinese engineers near the Dasht-e-Qala bridge on Tuesday evening, "

@@ -316,8 +316,8 @@ def test_12_what_passes_check_builds(basic: Path) -> None:
 # 10, 18. Chart labels are plain text, all kept ---------------------------------------------------
 
 def test_10_18_chart_labels_are_plain_text_and_all_kept(basic: Path) -> None:
-    from threatbrief.publish.charts import build_charts
     from threatbrief.load.loader import load_assessment
+    from threatbrief.publish.charts import build_charts
 
     edit(basic / A, "target_type: business", 'target_type: "$\\\\frac{a}{b$ business"')
     edit(basic / A, "target_nationality: Chinese", "target_nationality: _hidden")

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from conftest import edit, line_of
 
+from threatbrief.check.suppress import comments
 from threatbrief.pipeline import check
 from threatbrief.project import Project
-from threatbrief.check.suppress import comments
 
 A = "assessments/border.yaml"
 R = "sources/sources.yaml"

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from threatbrief.model import FuzzyDate, Incident
 from threatbrief.publish.charts import (
     LEGEND_MAX,
     SPANS_YEARS,
@@ -27,7 +28,6 @@ from threatbrief.publish.charts import (
     timeline_chart,
     timeline_marks,
 )
-from threatbrief.model import FuzzyDate, Incident
 
 
 def event(id: str, title: str, when: str, kind: str = "attack", killed: int | None = None, wounded: int | None = None,

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO, add_second_assessment, edit
-from threatbrief.build import workers
 from threatbrief.atomic import BuildError
+from threatbrief.build import workers
 from threatbrief.pipeline import build
 from threatbrief.project import Project
 

@@ -291,8 +291,8 @@ def _serve(project: Project, names: list[str], host: str, port: int) -> int:
 
 
 def _distribute(project: Project, name: str, args: argparse.Namespace) -> int:
-    from threatbrief.distribution.distribute import DistributionError, distribute
     from threatbrief.diagnostics import format_text
+    from threatbrief.distribution.distribute import DistributionError, distribute
 
     def path(value: str | None) -> Path | None:
         return Path(value).expanduser() if value else None
@@ -318,8 +318,8 @@ def _distribute(project: Project, name: str, args: argparse.Namespace) -> int:
 
 
 def _verify(project: Project | None, args: argparse.Namespace) -> int:
-    from threatbrief.files import NotReadable, read_regular
     from threatbrief.distribution.pdf_sign import NeedsPassword, SigningError, certificate, verify
+    from threatbrief.files import NotReadable, read_regular
 
     trust = Path(args.cert).expanduser() if args.cert else None
     if trust is None and project is not None and (project.root / CONFIG_FILE).is_file():
@@ -475,8 +475,8 @@ def _refused(exc: Exception) -> int:
 def _init(args: argparse.Namespace) -> int:
     import shlex
 
-    from threatbrief.sources import registry_edit
     from threatbrief import scaffold
+    from threatbrief.sources import registry_edit
 
     if not os.path.isdir(args.project):
         print(f"error: -C {printable(args.project)}: no such directory", file=sys.stderr)
@@ -500,8 +500,8 @@ def _init(args: argparse.Namespace) -> int:
 
 
 def _new(project: Project, args: argparse.Namespace) -> int:
-    from threatbrief.sources import registry_edit
     from threatbrief import scaffold
+    from threatbrief.sources import registry_edit
 
     try:
         created = scaffold.new_assessment(project, _as_name(args.name), args.title)

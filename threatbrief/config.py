@@ -28,10 +28,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 
-from threatbrief.files import NotReadable, read_regular
 from threatbrief.diagnostics import LOCKED, RULES, Diagnostic, Severity
-from threatbrief.tradecraft import CONFIDENCE_LEVELS, DEFAULT_CONFIDENCE, GRADES, ConfidencePolicy, JudgmentSettings
+from threatbrief.files import NotReadable, read_regular
 from threatbrief.project import CONFIG_FILE, Project
+from threatbrief.tradecraft import CONFIDENCE_LEVELS, DEFAULT_CONFIDENCE, GRADES, ConfidencePolicy, JudgmentSettings
 
 _TABLES = ("rules", "paths", "judgments", "distribution")
 MAX_CONFIG_BYTES = 1024 * 1024

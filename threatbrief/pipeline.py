@@ -13,19 +13,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
-from threatbrief.build import manifest
 from threatbrief.atomic import BuildError, write_atomic
+from threatbrief.build import manifest
+from threatbrief.build.plan import BuildPlan, index_entry
 from threatbrief.files import NotReadable, read_regular
 from threatbrief.limits import MAX_SOURCE_BYTES
-from threatbrief.build.plan import BuildPlan, index_entry
 from threatbrief.project import Project, UnsafePath, slug
 
 # Imported where they are used, after a build found work to do: a build with nothing to do
 # imports neither the checker nor the model nor the render workers (tests/test_startup.py).
 if TYPE_CHECKING:
+    from threatbrief.build.workers import OverviewJob, Rendered, RenderJob
     from threatbrief.check.checker import CheckResult
     from threatbrief.model import CheckedAssessment, Incident, Registry
-    from threatbrief.build.workers import OverviewJob, Rendered, RenderJob
 
 
 def check(project: Project, names: list[str] | None = None, strict: bool = False, jobs: int = 1, *,

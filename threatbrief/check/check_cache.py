@@ -25,11 +25,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable
 
-from threatbrief.incidents.dataset import EventRecord
-from threatbrief.diagnostics import Diagnostic, Severity
-from threatbrief.model import Registry, Source
 from threatbrief.check.suppress import Comment
+from threatbrief.diagnostics import Diagnostic, Severity
 from threatbrief.files import Stamp, code_digest
+from threatbrief.incidents.dataset import EventRecord
+from threatbrief.model import Registry, Source
 from threatbrief.sources.verify_cache import read_signed, write_signed
 
 FILE_NAME = "results.json"

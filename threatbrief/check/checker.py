@@ -16,21 +16,21 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from threatbrief.check.check_cache import DatasetFindings, FileFindings, ResultsCache, context_digest
+from threatbrief.check.suppress import Comment, Suppressed, Suppressions, comments, configured
 from threatbrief.config import Config, load_config
-from threatbrief.incidents.dataset import Dataset, EventRecord, duplicate_events, event_record
 from threatbrief.diagnostics import Diagnostic, has_errors
 from threatbrief.files import NotReadable, read_regular
+from threatbrief.incidents.dataset import Dataset, EventRecord, duplicate_events, event_record
 from threatbrief.limits import MAX_DATASET_BYTES, MAX_REGISTRY_BYTES
 from threatbrief.model import CheckedAssessment, Registry
 from threatbrief.project import RESERVED_NAMES, Project, slug
 from threatbrief.sources.library import SourceLibrary, SourceRecord, check_registry, check_uncited
-from threatbrief.check.suppress import Comment, Suppressed, Suppressions, comments, configured
 from threatbrief.sources.verify_cache import VerificationCache
 
 if TYPE_CHECKING:
     from threatbrief.check.forked import Forked
-    from threatbrief.model import Assessment, Located
     from threatbrief.load.yamlfile import YamlDoc
+    from threatbrief.model import Assessment, Located
 
 # The rules themselves (citations, facts, integrity, coverage, tradecraft), the loader and the
 # YAML parser are imported where a file is checked: a check whose findings are all reused from
@@ -386,8 +386,8 @@ def _start_methods() -> list[str]:
 
 def _check_file(context: _Context, file: Path, library: SourceLibrary) -> FileResult:
     """Every rule that reads this one assessment file."""
-    from threatbrief.load import placeholders
     from threatbrief.incidents.dataset import resolve
+    from threatbrief.load import placeholders
     from threatbrief.load.loader import load_assessment, salvage_assessment
 
     assessment, doc, problems = context.parsed.get(file) or load_assessment(file, context.project)
@@ -422,12 +422,12 @@ def _check_document(subject: Assessment, doc: YamlDoc, registry: Registry | None
                     config: Config) -> tuple[list[Diagnostic], dict[int, Located]]:
     """Every rule on one assessment, or one file of incidents: citations, facts, coverage,
     tradecraft, cut quotes, judgments; placeholders quiet what they make meaningless."""
-    from threatbrief.load import placeholders
     from threatbrief.check.citations import check_assessment
+    from threatbrief.check.conventions import check_tradecraft
     from threatbrief.check.coverage import check_coverage
     from threatbrief.check.facts import check_facts
     from threatbrief.check.integrity import check_judgments, check_quote_cuts
-    from threatbrief.check.conventions import check_tradecraft
+    from threatbrief.load import placeholders
 
     problems, locations = check_assessment(subject, doc, registry, library)
     problems += check_facts(subject, doc) + check_coverage(subject, doc, registry)
@@ -440,8 +440,8 @@ def _check_document(subject: Assessment, doc: YamlDoc, registry: Registry | None
 def _check_dataset(project: Project, registry: Registry | None, library: SourceLibrary,
                    config: Config) -> tuple[Dataset, DatasetFindings]:
     """Each file of incidents/ loaded and checked once, whichever assessments are checked."""
-    from threatbrief.load import placeholders
     from threatbrief.incidents.dataset import repeated_ids
+    from threatbrief.load import placeholders
     from threatbrief.load.loader import load_incidents
 
     dataset, found = Dataset(), DatasetFindings()

@@ -16,11 +16,11 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from threatbrief import __version__
+from threatbrief.check.suppress import Suppressed
 from threatbrief.diagnostics import _JSON_ESCAPES, RULES, Diagnostic, Severity
 from threatbrief.files import NotReadable, read_regular
 from threatbrief.limits import MAX_ASSESSMENT_BYTES
 from threatbrief.rule_docs import DOCS, help_uri
-from threatbrief.check.suppress import Suppressed
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 FINGERPRINT = "threatbrief/v1"  # the partialFingerprints key; a new rule for them gets a new key

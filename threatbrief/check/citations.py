@@ -7,12 +7,12 @@ import textwrap
 
 from threatbrief import markup
 from threatbrief.diagnostics import Diagnostic
+from threatbrief.load.placeholders import in_citation
+from threatbrief.load.yamlfile import YamlDoc
 from threatbrief.markup import MARKER
 from threatbrief.model import Assessment, Citation, Located, Registry
-from threatbrief.load.placeholders import in_citation
-from threatbrief.sources.quotes import MIN_QUOTE_CHARS, closest, locate, normalize, verifiable_length
 from threatbrief.sources.library import SourceLibrary, SourceText, did_you_mean
-from threatbrief.load.yamlfile import YamlDoc
+from threatbrief.sources.quotes import MIN_QUOTE_CHARS, closest, locate, normalize, verifiable_length
 
 
 def check_assessment(

@@ -4,9 +4,9 @@ at the assessment's TLP (the conventions themselves are in tradecraft.py)."""
 from __future__ import annotations
 
 from threatbrief.diagnostics import Diagnostic
+from threatbrief.load.yamlfile import YamlDoc
 from threatbrief.model import Assessment, Registry
 from threatbrief.tradecraft import BAND_OF_TERM, TLP_ORDER, estimative_terms, hedges, likelihood_label
-from threatbrief.load.yamlfile import YamlDoc
 
 
 def check_tradecraft(assessment: Assessment, doc: YamlDoc, registry: Registry | None) -> list[Diagnostic]:

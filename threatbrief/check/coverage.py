@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from threatbrief.markup import MARKER
-from threatbrief.diagnostics import Diagnostic
 from threatbrief.check.integrity import describe_origin, judgment_origins
-from threatbrief.model import Assessment, Registry
+from threatbrief.diagnostics import Diagnostic
 from threatbrief.load.yamlfile import YamlDoc
+from threatbrief.markup import MARKER
+from threatbrief.model import Assessment, Registry
 from threatbrief.tradecraft import WEAK_GRADES
 
 

@@ -20,9 +20,9 @@ from collections import Counter
 from functools import lru_cache
 
 from threatbrief.diagnostics import Diagnostic
+from threatbrief.load.yamlfile import YamlDoc
 from threatbrief.model import Assessment, Incident
 from threatbrief.sources.quotes import _SPACELESS, normalize, quote_parts
-from threatbrief.load.yamlfile import YamlDoc
 
 _UNITS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
           "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen"]

@@ -26,8 +26,8 @@ from threatbrief.project import canonical_source_path
 from threatbrief.tradecraft import CONFIDENCE_LEVELS, ConfidencePolicy, JudgmentSettings, count, grade_span
 
 if TYPE_CHECKING:  # types only: the configuration reads this module's settings without a YAML parser
-    from threatbrief.sources.library import SourceText
     from threatbrief.load.yamlfile import YamlDoc
+    from threatbrief.sources.library import SourceText
 
 # --- Origins (K001, K005, the briefing) ------------------------------------------------------
 

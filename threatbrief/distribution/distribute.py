@@ -28,11 +28,11 @@ from pathlib import Path
 
 from threatbrief.atomic import BuildError, write_atomic
 from threatbrief.diagnostics import Diagnostic
-from threatbrief.files import NotReadable, read_regular
-from threatbrief.project import Project, slug
 from threatbrief.distribution.recipients import (
     GENERAL_RELEASE, PUBLIC, Recipient, encrypted, load_recipients, not_allowed,
 )
+from threatbrief.files import NotReadable, read_regular
+from threatbrief.project import Project, slug
 
 LOG_NAME = "log.csv"
 LOG_COLUMNS = ("date", "assessment", "copy", "copy_id", "recipient", "organisation", "email", "file", "sha256",
@@ -74,8 +74,8 @@ class Distribution:
 def distribute(project: Project, name: str, to: Path | None, sign: bool = False, key: Path | None = None,
                cert: Path | None = None) -> Distribution:
     """Make and log one copy per recipient; nothing is written unless every copy could be made."""
-    from threatbrief.pipeline import build, check
     from threatbrief.load.yamlfile import load_yaml
+    from threatbrief.pipeline import build, check
 
     started = time.perf_counter()
     files = project.assessment_files([name])

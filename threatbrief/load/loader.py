@@ -8,15 +8,15 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from threatbrief.load import schema
 from threatbrief.diagnostics import Diagnostic
-from threatbrief.model import Assessment, Citation, FuzzyDate, Incident, KeyJudgment, Registry, Section, Source
 from threatbrief.files import NotReadable, read_regular
 from threatbrief.limits import (
     MAX_CITATIONS, MAX_DATASET_BYTES, MAX_DATASET_CITATIONS, MAX_REGISTRY_BYTES, MAX_SOURCE_BYTES, YEAR_MAX, YEAR_MIN,
 )
-from threatbrief.project import PathRefused, Project, canonical_source_path, confine, slug
+from threatbrief.load import schema
 from threatbrief.load.yamlfile import JsonPath, YamlDoc, load_yaml
+from threatbrief.model import Assessment, Citation, FuzzyDate, Incident, KeyJudgment, Registry, Section, Source
+from threatbrief.project import PathRefused, Project, canonical_source_path, confine, slug
 
 
 def load_registry(project: Project) -> tuple[Registry | None, YamlDoc | None, list[Diagnostic]]:

@@ -11,9 +11,9 @@ from __future__ import annotations
 from typing import Any
 
 from threatbrief.diagnostics import Diagnostic
-from threatbrief.model import Assessment, Citation
 from threatbrief.load.schema import dotted
 from threatbrief.load.yamlfile import JsonPath, YamlDoc
+from threatbrief.model import Assessment, Citation
 
 MARK = "[[TODO"
 _SHOWN = 120  # characters of a placeholder quoted in a message

@@ -21,9 +21,9 @@ from datetime import date
 
 import jinja2
 
+from threatbrief.model import FuzzyDate, Incident, Registry, Source
 from threatbrief.publish import charts as ch
 from threatbrief.publish.charts import Chart, Plot, Table
-from threatbrief.model import FuzzyDate, Incident, Registry, Source
 from threatbrief.publish.render import chart_data_uri, logo_data_uri
 from threatbrief.tradecraft import TLP_ORDER
 

@@ -18,12 +18,12 @@ import jinja2
 from markupsafe import Markup, escape
 
 from threatbrief import __version__, markup, tradecraft
-from threatbrief.tradecraft import WEAK_GRADES
-from threatbrief.publish.charts import Chart
 from threatbrief.check.integrity import evidence_label, relay_names
-from threatbrief.model import Assessment, CheckedAssessment, Citation, Located, Registry, Source
 from threatbrief.files import NotReadable, read_regular
+from threatbrief.model import Assessment, CheckedAssessment, Citation, Located, Registry, Source
 from threatbrief.project import BUILTIN_TEMPLATES, Project, UnsafePath
+from threatbrief.publish.charts import Chart
+from threatbrief.tradecraft import WEAK_GRADES
 
 CONTEXT_CHARS = 160
 MAX_LOGO_BYTES = 512 * 1024

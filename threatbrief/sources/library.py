@@ -13,12 +13,12 @@ from functools import cached_property
 from pathlib import Path
 
 from threatbrief.diagnostics import Diagnostic
-from threatbrief.sources.extract import Extractor, NoText, extractor_for
-from threatbrief.sources.extract.cache import ExtractionCache
 from threatbrief.files import IsLink, NotReadable, Stamp, read_regular_stat, stamp_of
 from threatbrief.limits import MAX_SOURCE_BYTES
 from threatbrief.model import Located, Registry
 from threatbrief.project import PathRefused, Project, confined, is_under, source_parts
+from threatbrief.sources.extract import Extractor, NoText, extractor_for
+from threatbrief.sources.extract.cache import ExtractionCache
 from threatbrief.sources.verify_cache import VerificationCache
 from typing import TYPE_CHECKING, Any, Protocol
 

@@ -18,15 +18,15 @@ from pathlib import Path
 from typing import Any
 
 from threatbrief.atomic import BuildError, write_atomic
-from threatbrief.sources.extract import NoText, extractor_for
-from threatbrief.sources.extract.cache import ExtractionCache
 from threatbrief.files import NotReadable, read_regular
 from threatbrief.limits import MAX_REGISTRY_BYTES, MAX_SOURCE_BYTES
 from threatbrief.load.placeholders import placeholder
+from threatbrief.load.yamlfile import YamlDoc, parse_yaml
 from threatbrief.project import Project, canonical_source_path
 from threatbrief.project import PathRefused, confine
+from threatbrief.sources.extract import NoText, extractor_for
+from threatbrief.sources.extract.cache import ExtractionCache
 from threatbrief.tradecraft import TLP_ORDER
-from threatbrief.load.yamlfile import YamlDoc, parse_yaml
 
 
 class Refused(Exception):
