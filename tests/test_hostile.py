@@ -181,7 +181,7 @@ def test_reports_that_is_a_file_is_a_clear_error(basic: Path, cli) -> None:
 
 
 def test_a_source_edited_during_the_build_is_detected(basic: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from threatbrief.build import workers
+    from threatbrief.make import workers
 
     real = workers.render_briefing
 

@@ -25,7 +25,7 @@ LAYERS: list[tuple[str, set[str]]] = [
     ("incidents", {"threatbrief.incidents"}),
     ("check", {"threatbrief.check"}),
     ("publish", {"threatbrief.publish"}),
-    ("build", {"threatbrief.build"}),
+    ("make", {"threatbrief.make"}),
     ("pipeline", {"threatbrief.pipeline"}),
     ("commands", {"threatbrief.serve", "threatbrief.scaffold", "threatbrief.distribution"}),
     ("cli", {"threatbrief.cli"}),
@@ -90,7 +90,7 @@ def test_a_stage_imports_only_itself_and_the_stages_below() -> None:
 def test_publishing_never_runs_the_checker() -> None:
     """Briefings are drawn from checked model objects: a worker that renders never loads the rules' runner."""
     for path in package_files():
-        if module_name(path).startswith(("threatbrief.publish", "threatbrief.build")):
+        if module_name(path).startswith(("threatbrief.publish", "threatbrief.make")):
             assert all(m != "threatbrief.check.checker" for _, m in imports_of(path)), path
 
 

@@ -210,7 +210,7 @@ def test_07_a_manifest_that_is_a_device_or_link_is_not_read(basic: Path) -> None
 
 
 def test_07_inputs_that_turn_into_devices_are_not_read(basic: Path) -> None:
-    from threatbrief.build import manifest
+    from threatbrief.make import manifest
 
     fingerprints = manifest.Fingerprints(Project.at(basic), {})
     os.symlink("/dev/zero", basic / "sources" / "zero.txt")

@@ -15,7 +15,7 @@ import pytest
 
 from conftest import REPO, add_second_assessment, edit
 from threatbrief.atomic import BuildError
-from threatbrief.build import workers
+from threatbrief.make import workers
 from threatbrief.pipeline import build
 from threatbrief.project import Project
 

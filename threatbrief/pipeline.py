@@ -14,17 +14,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
 from threatbrief.atomic import BuildError, write_atomic
-from threatbrief.build import manifest
-from threatbrief.build.plan import BuildPlan, index_entry
 from threatbrief.files import NotReadable, read_regular
 from threatbrief.limits import MAX_SOURCE_BYTES
+from threatbrief.make import manifest
+from threatbrief.make.plan import BuildPlan, index_entry
 from threatbrief.project import Project, UnsafePath, slug
 
 # Imported where they are used, after a build found work to do: a build with nothing to do
 # imports neither the checker nor the model nor the render workers (tests/test_startup.py).
 if TYPE_CHECKING:
-    from threatbrief.build.workers import OverviewJob, Rendered, RenderJob
     from threatbrief.check.checker import CheckResult
+    from threatbrief.make.workers import OverviewJob, Rendered, RenderJob
     from threatbrief.model import CheckedAssessment, Incident, Registry
 
 
@@ -58,7 +58,7 @@ _FROM_WORKERS = ("OverviewJob", "Rendered", "RenderJob", "_render_all", "render_
 
 def __getattr__(name: str) -> Any:
     if name in _FROM_WORKERS:
-        from threatbrief.build import workers
+        from threatbrief.make import workers
 
         return getattr(workers, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
@@ -87,7 +87,7 @@ def build(
         plan.save([], {})  # remember new stat stamps of touched-but-unchanged files
         result.seconds = time.perf_counter() - started
         return result
-    from threatbrief.build.workers import RenderJob, _render_all, prestart
+    from threatbrief.make.workers import RenderJob, _render_all, prestart
 
     early = prestart(project, plan, jobs)  # workers import matplotlib and WeasyPrint while check() runs
     result.check = check(project, plan.to_check, strict)
@@ -147,7 +147,7 @@ def _dataset_outputs(project: Project, plan: BuildPlan, checked: CheckResult,
             assessments = [c.assessment for c in checked.assessments]
             exports.append((reports / "threatbrief.stix.json", export.stix_bundle(incidents, registry, assessments)))
     formats = tuple(fmt for fmt in ("html", "pdf") if f"overview.{fmt}" in stale)
-    from threatbrief.build.workers import OverviewJob
+    from threatbrief.make.workers import OverviewJob
 
     overview = OverviewJob(project, incidents, registry, formats, _dataset_day(incidents)) if formats else None
     return exports, overview

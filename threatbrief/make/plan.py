@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable
 
 from threatbrief.atomic import write_atomic
-from threatbrief.build import manifest
+from threatbrief.make import manifest
 from threatbrief.project import Project, slug
 
 if TYPE_CHECKING:  # the model's dataclasses are needed only once an assessment is read

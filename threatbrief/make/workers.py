@@ -28,7 +28,7 @@ from threatbrief.model import CheckedAssessment, Incident, Registry
 from threatbrief.project import Project
 
 if TYPE_CHECKING:
-    from threatbrief.build.plan import BuildPlan
+    from threatbrief.make.plan import BuildPlan
 
 Progress = Callable[[str, float, int, int], None]  # (job name, seconds, done, total)
 
