@@ -1,4 +1,5 @@
-"""Source documents: confined path resolution, reading, hashing and the registry's integrity."""
+"""Source documents: reading each once, hashing, and the registry's integrity (the fence that keeps
+their paths inside sources/ is `project.confine`)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
 
 from threatbrief.diagnostics import Diagnostic
 from threatbrief.files import IsLink, NotReadable, Stamp, read_regular_stat, stamp_of
@@ -20,7 +22,6 @@ from threatbrief.project import PathRefused, Project, confined, is_under, source
 from threatbrief.sources.extract import Extractor, NoText, extractor_for
 from threatbrief.sources.extract.cache import ExtractionCache
 from threatbrief.sources.verify_cache import VerificationCache
-from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:  # imported where used: a check whose findings are all reused matches no quote
     from threatbrief.sources.quotes import Folded, Normalized
