@@ -83,16 +83,10 @@ def stamp_of(status: os.stat_result) -> Stamp:
 def code_digest() -> str:
     """One digest of the tool's own code, schemas and built-in templates: a change rebuilds everything
     and voids every cache."""
-    return tree_digest(Path(__file__).parent)
-
-
-def tree_digest(*folders: Path) -> str:
+    package = Path(__file__).parent
     h = hashlib.sha256()
-    for folder in folders:
-        if not folder.is_dir():
-            continue
-        for path in sorted(folder.rglob("*")):
-            if path.suffix in (".py", ".json", ".j2", ".css", ".svg") and "__pycache__" not in path.parts:
-                h.update(path.relative_to(folder).as_posix().encode())
-                h.update(hashlib.sha256(path.read_bytes()).digest())
+    for path in sorted(package.rglob("*")):
+        if path.suffix in (".py", ".json", ".j2", ".css", ".svg") and "__pycache__" not in path.parts:
+            h.update(path.relative_to(package).as_posix().encode())
+            h.update(hashlib.sha256(path.read_bytes()).digest())
     return h.hexdigest()
